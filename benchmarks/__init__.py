@@ -1,0 +1,1 @@
+"""Side-by-side benchmark definitions, one module per domain (run with ``mechkit bench``)."""

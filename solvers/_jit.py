@@ -1,0 +1,68 @@
+"""The one numba ``njit`` wrapper every kernel uses.
+
+Kernels are compiled lazily (no signatures, nothing compiles at import) and cached on
+disk when a cache folder is writable.  When neither the package folder nor the user's
+cache folder nor ``NUMBA_CACHE_DIR`` is writable, numba's ``cache=True`` makes the
+*decorator* raise ``RuntimeError: cannot cache function ...: no locator available``;
+this wrapper then silently falls back to an uncached dispatcher, so a read-only
+install still imports and runs.  ``MECHKIT_DISABLE_CACHE=1`` turns caching off.
+
+Examples
+--------
+>>> from solvers._jit import njit
+>>> @njit
+... def add_one(x):
+...     return x + 1.0
+>>> add_one(1.0)
+2.0
+>>> add_one.py_func(1.0)
+2.0
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numba
+
+__all__ = ["UNCACHED", "cache_enabled", "njit"]
+
+#: Qualified names of kernels that had to be compiled without an on-disk cache.
+UNCACHED: set[str] = set()
+
+
+def cache_enabled() -> bool:
+    """Whether on-disk caching is requested (``MECHKIT_DISABLE_CACHE`` unset or ``0``)."""
+    return os.environ.get("MECHKIT_DISABLE_CACHE", "0") in ("", "0", "false", "False")
+
+
+def _compile(func: Callable[..., Any], options: dict[str, Any]) -> Any:
+    if cache_enabled():
+        try:
+            return numba.njit(cache=True, **options)(func)
+        except RuntimeError as err:  # "cannot cache function ...: no locator available"
+            if "cannot cache" not in str(err) and "locator" not in str(err):
+                raise
+            UNCACHED.add(func.__qualname__)
+    return numba.njit(cache=False, **options)(func)
+
+
+def njit(*args: Any, **options: Any) -> Any:
+    """``numba.njit`` with ``cache=True`` when possible, uncached otherwise.
+
+    Use as ``@njit`` or ``@njit(fastmath=False, parallel=False, ...)``; ``cache`` is
+    managed here and must not be passed.
+    """
+    if "cache" in options:
+        raise TypeError("solvers._jit.njit manages caching itself; do not pass cache=")
+    if len(args) == 1 and callable(args[0]) and not options:
+        return _compile(args[0], {})
+    if args:
+        raise TypeError("solvers._jit.njit takes a function or keyword options only")
+
+    def deco(func: Callable[..., Any]) -> Any:
+        return _compile(func, options)
+
+    return deco
