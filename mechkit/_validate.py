@@ -167,7 +167,10 @@ def as_float_array(
     if np.issubdtype(raw.dtype, np.complexfloating):
         raise InvalidInputError(f"{name}: must be real; got complex dtype {raw.dtype}")
     try:
-        arr = np.ascontiguousarray(raw, dtype=np.float64)
+        # np.ascontiguousarray would turn a 0-d input into shape (1,); keep the true shape
+        arr = np.asarray(raw, dtype=np.float64)
+        if not arr.flags.c_contiguous:
+            arr = arr.copy(order="C")
     except (TypeError, ValueError) as err:
         raise InvalidInputError(f"{name}: must be a numeric array; got {_short(x)} ({err})") from err
     check_shape(arr, name, ndim=ndim, shape=shape)
@@ -209,14 +212,16 @@ def as_int_array(
     if raw.dtype == np.bool_:
         raise InvalidInputError(f"{name}: must hold integers; got booleans")
     if np.issubdtype(raw.dtype, np.integer):
-        arr = np.ascontiguousarray(raw, dtype=np.int64)
+        arr = np.asarray(raw, dtype=np.int64)
+        if not arr.flags.c_contiguous:
+            arr = arr.copy(order="C")
     else:
         flt = as_float_array(raw, name, allow_empty=True)
         bad = flt != np.round(flt)
         if bad.any():
             idx = _first_bad(bad)
             raise InvalidInputError(f"{name}: must hold integers; entry {_fmt_index(idx)} is {flt[idx]}")
-        arr = np.ascontiguousarray(flt, dtype=np.int64)
+        arr = flt.astype(np.int64)
     check_shape(arr, name, ndim=ndim, shape=shape)
     if not allow_empty:
         check_nonempty(arr, name)

@@ -16,6 +16,13 @@ def test_as_float_array_contiguous_float64():
     np.testing.assert_array_equal(out, x)
 
 
+def test_scalars_keep_their_zero_dimensional_shape():
+    assert v.as_float_array(0.5, "x").shape == ()
+    assert v.as_int_array(3, "k").shape == ()
+    with pytest.raises(InvalidInputError, match=r"x: must be 1-dimensional; got shape \(\)"):
+        v.as_float_array(0.5, "x", ndim=1)
+
+
 def test_as_float_array_accepts_fractions():
     np.testing.assert_array_equal(v.as_float_array([Fraction(1, 2), 1], "x"), [0.5, 1.0])
 

@@ -1,0 +1,327 @@
+"""Proportional-fairness axioms for one facility on ``[0, 1]``, with slack and witness.
+
+Utility is ``u_i = 1 - |y - x_i|``.  For an outcome ``y`` on a profile ``x`` of ``n``
+reports (a *slack* is the minimum margin; a negative slack is the size of the worst
+violation; the *witness* is the binding group of agents, as indices into ``x``):
+
+* ``IFS`` (individual fair share): ``|y - x_i| <= 1 - 1/n`` for every agent.
+* ``UFS`` (unanimous fair share): a group of ``k`` agents at the **same** location ``v``
+  has ``|y - v| <= 1 - k/n``.  Co-location is exact equality unless ``colocation_atol``
+  is given (then reports within ``colocation_atol`` of the smallest report of a run of
+  sorted reports form one group, and the group's farthest member binds).
+* ``proportionality``: applicable only when every report is exactly 0 or 1; then
+  ``y = k/n`` for ``k`` reports at 1.  Not applicable gives ``satisfied = None``.
+* ``PF`` (proportional fairness): a group ``S`` within a range of width ``r`` has
+  ``|y - x_i| <= 1 - |S|/n + r`` for every member; computed by the closed form
+  ``min(1 - y + min_j (x_(j) - (j+1)/n), y + min_i (i/n - x_(i)))`` after one sort.
+* ``unanimity``: applicable when all reports are equal; then ``y`` must equal them.
+* ``pareto``: ``min x <= y <= max x``.
+
+Hierarchy: PF implies UFS implies IFS, proportionality and unanimity.
+
+Exact mode (``Fraction`` arithmetic) is used when ``x`` or ``y`` holds a ``Fraction``
+(or with ``exact=True``): the Uniform Phantom sits *exactly* on the UFS/PF boundary on
+endpoint profiles, where floating point reports spurious violations of size 1e-16.  In
+float mode an axiom counts as satisfied when ``slack >= -atol`` with
+``atol = 1e-12 * max(1, n)`` by default.
+
+Examples
+--------
+>>> from fractions import Fraction as F
+>>> rep = check_axioms([0, 0, 1], F(1, 3))
+>>> rep["PF"].satisfied, rep["PF"].slack, rep["proportionality"].slack
+(True, Fraction(0, 1), Fraction(0, 1))
+>>> rep = check_axioms([0.0, 0.0, 0.0, 1.0], 0.5)
+>>> rep["UFS"].satisfied, rep["UFS"].slack, rep["UFS"].witness
+(False, -0.25, (0, 1, 2))
+>>> check_axioms([0.2, 0.7], 0.4)["proportionality"].satisfied is None
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from mechkit._validate import as_float_array, check_in_range, check_real
+from mechkit.errors import InvalidInputError
+from mechkit.facility._profile import (
+    as_batch,
+    as_exact_profile,
+    as_float_profile,
+    is_exact_input,
+    to_fraction,
+)
+
+__all__ = ["AXIOMS", "AxiomReport", "AxiomResult", "axiom_slacks", "check_axioms"]
+
+AXIOMS = ("IFS", "UFS", "proportionality", "PF", "unanimity", "pareto")
+DEFAULT_AXIOMS = ("IFS", "UFS", "proportionality", "PF", "unanimity")
+BATCH_AXIOMS = ("IFS", "UFS", "proportionality", "PF", "unanimity")
+
+
+@dataclass(frozen=True)
+class AxiomResult:
+    """One axiom checked on one outcome.
+
+    Attributes
+    ----------
+    axiom : str
+        Axiom name.
+    satisfied : bool or None
+        ``None`` when the axiom does not apply to the profile.
+    slack : Fraction, float or None
+        Minimum margin (negative: the size of the worst violation).
+    witness : tuple of int
+        Agents (indices into the profile) of the binding group; empty if not applicable.
+    """
+
+    axiom: str
+    satisfied: bool | None
+    slack: Any
+    witness: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (exact slacks as strings)."""
+        s = self.slack
+        return {"axiom": self.axiom, "satisfied": self.satisfied,
+                "slack": str(s) if isinstance(s, Fraction) else s, "witness": list(self.witness)}
+
+    def __repr__(self) -> str:
+        return f"AxiomResult({self.axiom}: satisfied={self.satisfied}, slack={self.slack}, " \
+               f"witness={self.witness})"
+
+
+@dataclass(frozen=True)
+class AxiomReport(Mapping[str, AxiomResult]):
+    """Mapping axiom name -> :class:`AxiomResult` for one profile and outcome."""
+
+    results: Mapping[str, AxiomResult] = field(default_factory=dict)
+    exact: bool = False
+    atol: float = 0.0
+
+    def __getitem__(self, key: str) -> AxiomResult:
+        try:
+            return self.results[key]
+        except KeyError:
+            raise InvalidInputError(
+                f"axiom: {key!r} was not checked; checked: {', '.join(self.results)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    @property
+    def all_satisfied(self) -> bool:
+        """True when every applicable axiom holds."""
+        return all(r.satisfied is not False for r in self.results.values())
+
+    @property
+    def violated(self) -> tuple[str, ...]:
+        """Names of the violated axioms."""
+        return tuple(k for k, r in self.results.items() if r.satisfied is False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form."""
+        return {k: r.to_dict() for k, r in self.results.items()}
+
+    def __repr__(self) -> str:
+        body = ", ".join(f"{k}={'n/a' if r.satisfied is None else r.satisfied}"
+                         for k, r in self.results.items())
+        return f"AxiomReport({body})"
+
+
+def _group_runs(order: list[int], xs: list[Any], atol: float) -> list[list[int]]:
+    """Runs of sorted positions whose values are within ``atol`` of the run's first value."""
+    runs: list[list[int]] = []
+    start = 0
+    for p in range(1, len(xs) + 1):
+        if p == len(xs) or xs[p] - xs[start] > atol:
+            runs.append(list(range(start, p)))
+            start = p
+    return runs
+
+
+def _check(name: str, x: list[Any], y: Any, exact: bool, atol: float, coloc: float,
+           order: list[int], xs: list[Any]) -> AxiomResult:
+    n = len(x)
+    one = Fraction(1) if exact else 1.0
+
+    def frac(k: int) -> Any:
+        return Fraction(k, n) if exact else k / n
+
+    def verdict(slack: Any) -> bool:
+        return bool(slack >= 0) if exact else bool(slack >= -atol)
+
+    if name == "IFS":
+        dist = [abs(y - v) for v in x]
+        i = max(range(n), key=lambda j: dist[j])
+        s = one - frac(1) - dist[i]
+        return AxiomResult(name, verdict(s), s, (i,))
+    if name == "UFS":
+        best: tuple[Any, list[int]] | None = None
+        for run in _group_runs(order, xs, coloc):
+            members = [order[p] for p in run]
+            s = one - frac(len(run)) - max(abs(y - x[i]) for i in members)
+            if best is None or s < best[0]:
+                best = (s, members)
+        assert best is not None
+        return AxiomResult(name, verdict(best[0]), best[0], tuple(sorted(best[1])))
+    if name == "proportionality":
+        if any(v != 0 and v != 1 for v in x):
+            return AxiomResult(name, None, None, ())
+        k = sum(1 for v in x if v == 1)
+        s = -abs(y - frac(k))
+        side = 0 if (y >= frac(k) and k < n) or k == 0 else 1
+        members = tuple(i for i in range(n) if x[i] == side)
+        return AxiomResult(name, verdict(s), s, members)
+    if name == "PF":
+        best_s: Any = None
+        members_pf: tuple[int, ...] = ()
+        for j in range(n):  # S = the j+1 leftmost reports; binding member is the leftmost
+            s = one - y + xs[j] - frac(j + 1)
+            if best_s is None or s < best_s:
+                best_s, members_pf = s, tuple(sorted(order[: j + 1]))
+        for i in range(n):  # S = the reports from position i on; binding member is the rightmost
+            s = y + frac(i) - xs[i]
+            if s < best_s:
+                best_s, members_pf = s, tuple(sorted(order[i:]))
+        return AxiomResult(name, verdict(best_s), best_s, members_pf)
+    if name == "unanimity":
+        if any(v != x[0] for v in x):
+            return AxiomResult(name, None, None, ())
+        s = -abs(y - x[0])
+        return AxiomResult(name, verdict(s), s, tuple(range(n)))
+    if name == "pareto":
+        lo, hi = xs[0], xs[-1]
+        if y - lo <= hi - y:
+            return AxiomResult(name, verdict(y - lo), y - lo, tuple(sorted(order[p] for p in range(n)
+                                                                           if xs[p] == hi)))
+        return AxiomResult(name, verdict(hi - y), hi - y, tuple(sorted(order[p] for p in range(n)
+                                                                       if xs[p] == lo)))
+    raise AssertionError(name)
+
+
+def _axiom_names(axioms: Any, allowed: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(axioms, str):
+        axioms = (axioms,)
+    names = tuple(axioms)
+    if not names:
+        raise InvalidInputError(f"axioms: must name at least one of {', '.join(allowed)}; got none")
+    for a in names:
+        if a not in allowed:
+            raise InvalidInputError(f"axioms: unknown axiom {a!r}; known: {', '.join(allowed)}")
+    return names
+
+
+def check_axioms(
+    x: Any,
+    y: Any,
+    axioms: Sequence[str] | str = DEFAULT_AXIOMS,
+    *,
+    exact: bool | None = None,
+    atol: float | None = None,
+    colocation_atol: float = 0.0,
+) -> AxiomReport:
+    """Check fairness axioms of the outcome ``y`` on the profile ``x``.
+
+    Parameters
+    ----------
+    x : sequence of float or Fraction
+        Reports in ``[0, 1]`` (``n >= 1``).
+    y : float or Fraction
+        Facility location in ``[0, 1]``.
+    axioms : sequence of str
+        Any of ``IFS``, ``UFS``, ``proportionality``, ``PF``, ``unanimity``, ``pareto``.
+    exact : bool, optional
+        Use ``Fraction`` arithmetic (default: when ``x`` or ``y`` holds a ``Fraction``;
+        floats are converted exactly).
+    atol : float, optional
+        Float mode only: an axiom holds when ``slack >= -atol``; default
+        ``1e-12 * max(1, n)``.  Must be omitted (or 0) in exact mode.
+    colocation_atol : float, default 0.0
+        Reports within this distance of a group's smallest member count as co-located
+        for UFS (0: exact equality).
+
+    Returns
+    -------
+    AxiomReport
+        Mapping axiom -> :class:`AxiomResult` (``satisfied``, ``slack``, ``witness``).
+
+    Examples
+    --------
+    >>> rep = check_axioms([0.1, 0.3, 0.9], 0.7)
+    >>> rep.violated, rep["PF"].witness
+    (('PF',), (0, 1))
+    """
+    names = _axiom_names(axioms, AXIOMS)
+    use_exact = (is_exact_input(x) or isinstance(y, Fraction)) if exact is None else bool(exact)
+    coloc = check_real(colocation_atol, "colocation_atol")
+    if coloc < 0:
+        raise InvalidInputError(f"colocation_atol: must be >= 0; got {coloc}")
+    if use_exact:
+        xv: list[Any] = as_exact_profile(x)
+        yv: Any = to_fraction(y, "y")
+        if atol not in (None, 0, 0.0):
+            raise InvalidInputError(f"atol: exact mode compares slacks with 0; got atol={atol}")
+        tol = 0.0
+        coloc_v: Any = Fraction(coloc)
+    else:
+        xv = [float(v) for v in as_float_profile(x)]
+        yv = check_real(y, "y")
+        n = len(xv)
+        tol = 1e-12 * max(1, n) if atol is None else check_real(atol, "atol")
+        if tol < 0:
+            raise InvalidInputError(f"atol: must be >= 0; got {tol}")
+        coloc_v = coloc
+    if not 0 <= yv <= 1:
+        raise InvalidInputError(f"y: must lie in [0, 1]; got {y}")
+    order = sorted(range(len(xv)), key=lambda i: xv[i])
+    xs = [xv[i] for i in order]
+    results = {a: _check(a, xv, yv, use_exact, tol, coloc_v, order, xs) for a in names}
+    return AxiomReport(results, use_exact, tol)
+
+
+def axiom_slacks(
+    X: ArrayLike, y: ArrayLike, axioms: Sequence[str] | str = ("IFS", "UFS", "PF")
+) -> dict[str, NDArray[np.float64]]:
+    """Slacks of the outcomes ``y`` on a batch of profiles (numba kernel).
+
+    Parameters
+    ----------
+    X : array_like, shape (B, n)
+        Profiles, entries in ``[0, 1]``.
+    y : array_like, shape (B,)
+        Outcomes in ``[0, 1]``.
+    axioms : sequence of str
+        Any of ``IFS``, ``UFS``, ``proportionality``, ``PF``, ``unanimity``.
+
+    Returns
+    -------
+    dict
+        Axiom -> ``(B,)`` float slacks (``nan`` where the axiom does not apply).  UFS
+        co-location is exact float equality.
+
+    Examples
+    --------
+    >>> s = axiom_slacks([[0.0, 0.0, 1.0], [0.0, 0.5, 1.0]], [1 / 3, 0.7])
+    >>> [round(float(v), 12) for v in s["PF"]]
+    [-0.0, -0.033333333333]
+    """
+    from solvers.facility_axioms import axiom_slacks_batch
+
+    names = _axiom_names(axioms, BATCH_AXIOMS)
+    arr = as_batch(X)
+    yy = as_float_array(y, "y")
+    if yy.shape != (arr.shape[0],):
+        raise InvalidInputError(f"y: must have shape ({arr.shape[0]},) to match X; got shape {yy.shape}")
+    check_in_range(yy, "y", 0, 1)
+    out = axiom_slacks_batch(arr, yy)
+    return {a: np.ascontiguousarray(out[:, BATCH_AXIOMS.index(a)]) for a in names}
