@@ -104,9 +104,10 @@ def induced_rule(
     """Payment rule ``γ[s, θ]`` induced by a proper scoring rule, rescaled into ``[0, M]``.
 
     ``γ(s, θ) = a · S(posterior(· | s), θ) + b`` with ``a > 0`` and ``b`` chosen so the
-    table spans ``[0, payment_cap]`` (a constant table becomes 0).  The log rule is applied
-    to posteriors floored at ``floor`` and renormalised, so it stays finite; signals of
-    probability zero get the prior as posterior.
+    table spans ``[0, payment_cap]`` (a constant table becomes 0).  Signals of probability
+    zero get the prior as posterior.  The log rule is unbounded below, so it is only
+    offered when every posterior entry is at least ``floor``; flooring smaller posteriors
+    would break properness (a misreport could then pay more), so such inputs are refused.
 
     Parameters
     ----------
@@ -119,7 +120,7 @@ def induced_rule(
     payment_cap : float, default 1.0
         ``M > 0``.
     floor : float, default 1e-3
-        Posterior floor for the log rule.
+        Smallest posterior entry the log rule accepts.
 
     Returns
     -------
@@ -141,9 +142,13 @@ def induced_rule(
     joint = mu[:, None] * K                              # (d, m)
     ps = joint.sum(axis=0)
     post = np.where(ps[None, :] > 0, joint / np.where(ps > 0, ps, 1.0)[None, :], mu[:, None]).T  # (m, d)
-    if rule == "logarithmic":
-        post = np.maximum(post, fl)
-        post = post / post.sum(axis=1, keepdims=True)
+    if rule == "logarithmic" and float(post.min()) < fl:
+        s_bad, t_bad = (int(i) for i in np.unravel_index(int(np.argmin(post)), post.shape))
+        raise InvalidInputError(
+            f"rule: 'logarithmic' needs every posterior entry >= floor={fl} to stay bounded and "
+            f"proper; posterior of state {t_bad} after signal {s_bad} is {post[s_bad, t_bad]:.3g} "
+            "(use 'quadratic' or 'spherical', or lower floor)"
+        )
     table = SCORING_RULES.get(rule)(post)
     lo, hi = float(table.min()), float(table.max())
     if hi - lo <= 0:
