@@ -1,0 +1,315 @@
+"""Poset-filter pooling kernels: ``f_P(window) = max over up-sets U of sum_{k in U} x_k``.
+
+Two kernels:
+
+* 2x2 windows, stride 2 (the paper's layer): a loop over each pair of input rows
+  (zero-padding odd sizes at the bottom/right) in which every window evaluates all 16
+  subset sums with a penalty ``pen[u]`` (``0`` for an up-set ``u``,
+  ``-inf`` otherwise) and reduces them with a depth-4 tree.  The subsets are visited in
+  order of size and a later subset wins only when *strictly* larger, so the arg-max is
+  the maximizer of least size, which is the minimal maximizer (the maximizers of a
+  modular function on a distributive lattice are closed under intersection).  This
+  straight-line form vectorises across windows.
+* ``k x k`` windows, any stride: the up-sets arrive as a table in order of
+  non-decreasing size (row ``u``: ``parent[u]`` = the up-set minus one minimal point,
+  ``elem[u]`` = that point, ``bits[u]`` = the up-set bitmask; row 0 = empty set), and
+  each up-set sum is its parent's sum plus one input.
+
+Ties are decided on the computed floating-point sums (exact for integer or dyadic
+inputs).  The arg-max output holds the bitmask of the chosen up-set.  ``x`` is
+``(B, C, H, W)`` C-contiguous float32 or float64 (one specialisation per dtype).  The
+forward kernels also return a finiteness probe, ``sum(t - t)`` over window totals ``t``,
+which is ``0`` for finite input and NaN as soon as an input is NaN or infinite.  The
+backward kernels return ``(grad_in, flag, bits_or)``: ``flag`` is 1 when an upstream
+gradient is NaN or infinite and ``bits_or`` the OR of all arg-max bitmasks, so the
+caller validates both without extra passes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from solvers._jit import njit
+
+__all__ = [
+    "pool2x2_backward",
+    "pool2x2_forward",
+    "pool2x2_forward_value",
+    "pool_backward",
+    "pool_forward",
+]
+
+
+def _better(v1, a1, v2, a2):  # noqa: ANN001
+    # the right operand wins only when strictly larger: an ordered "first maximizer"
+    gt = v2 > v1
+    return (v2 if gt else v1), (a2 if gt else a1)
+
+
+_better_jit = njit(inline="always")(_better)
+
+
+def _window_arg(a, b, c, d, p):  # noqa: ANN001
+    # all 16 subset sums of one window, in order of size; p[u] is 0 for an up-set u and
+    # -inf otherwise; a balanced tree of ordered "first maximizer" steps (depth 4)
+    z = a - a  # +0.0 of the input dtype (0.0 * a would give -0.0 for a < 0)
+    ab = a + b
+    cd = c + d
+    v0, a0 = _better_jit(z, 0, a + p[1], 1)
+    v1, a1 = _better_jit(b + p[2], 2, c + p[4], 4)
+    v2, a2 = _better_jit(d + p[8], 8, ab + p[3], 3)
+    v3, a3 = _better_jit((a + c) + p[5], 5, (b + c) + p[6], 6)
+    v4, a4 = _better_jit((a + d) + p[9], 9, (b + d) + p[10], 10)
+    v5, a5 = _better_jit(cd + p[12], 12, (ab + c) + p[7], 7)
+    v6, a6 = _better_jit((ab + d) + p[11], 11, (a + cd) + p[13], 13)
+    v7, a7 = _better_jit((b + cd) + p[14], 14, (ab + cd) + p[15], 15)
+    v0, a0 = _better_jit(v0, a0, v1, a1)
+    v2, a2 = _better_jit(v2, a2, v3, a3)
+    v4, a4 = _better_jit(v4, a4, v5, a5)
+    v6, a6 = _better_jit(v6, a6, v7, a7)
+    v0, a0 = _better_jit(v0, a0, v2, a2)
+    v4, a4 = _better_jit(v4, a4, v6, a6)
+    return _better_jit(v0, a0, v4, a4)
+
+
+_window_arg_jit = njit(inline="always")(_window_arg)
+
+
+def _window_value(a, b, c, d, p):  # noqa: ANN001
+    z = a - a  # +0.0 of the input dtype (0.0 * a would give -0.0 for a < 0)
+    ab = a + b
+    cd = c + d
+    m1 = max(max(z, a + p[1]), max(b + p[2], c + p[4]))
+    m2 = max(max(d + p[8], ab + p[3]), max((a + c) + p[5], (b + c) + p[6]))
+    m3 = max(max((a + d) + p[9], (b + d) + p[10]), max(cd + p[12], (ab + c) + p[7]))
+    m4 = max(max((ab + d) + p[11], (a + cd) + p[13]), max((b + cd) + p[14], (ab + cd) + p[15]))
+    return max(max(m1, m2), max(m3, m4))
+
+
+_window_value_jit = njit(inline="always")(_window_value)
+
+
+def _row_arg(r0, r1, p, out, arg, probe, n):  # noqa: ANN001
+    for j in range(n):
+        a = r0[2 * j]
+        b = r0[2 * j + 1]
+        c = r1[2 * j]
+        d = r1[2 * j + 1]
+        v, u = _window_arg_jit(a, b, c, d, p)
+        out[j] = v
+        arg[j] = u
+        t = (a + b) + (c + d)
+        probe[j] += t - t
+
+
+_row_arg_jit = njit(inline="always")(_row_arg)
+
+
+def _row_value(r0, r1, p, out, probe, n):  # noqa: ANN001
+    for j in range(n):
+        a = r0[2 * j]
+        b = r0[2 * j + 1]
+        c = r1[2 * j]
+        d = r1[2 * j + 1]
+        out[j] = _window_value_jit(a, b, c, d, p)
+        t = (a + b) + (c + d)
+        probe[j] += t - t
+
+
+_row_value_jit = njit(inline="always")(_row_value)
+
+
+def _pool2x2_forward(
+    x: NDArray[np.floating], pen: NDArray[np.floating]
+) -> tuple[NDArray[np.floating], NDArray[np.int32], float]:
+    B, C, H, W = x.shape
+    Ho = (H + 1) // 2
+    Wo = (W + 1) // 2
+    We = W // 2
+    p = (pen[0], pen[1], pen[2], pen[3], pen[4], pen[5], pen[6], pen[7],
+         pen[8], pen[9], pen[10], pen[11], pen[12], pen[13], pen[14], pen[15])
+    out = np.empty((B, C, Ho, Wo), dtype=x.dtype)
+    arg = np.empty((B, C, Ho, Wo), dtype=np.int32)
+    zrow = np.zeros(W, dtype=x.dtype)  # the zero padding
+    zero = zrow[0]
+    probe = np.zeros(Wo, dtype=x.dtype)
+    for b in range(B):
+        for c in range(C):
+            for i in range(Ho):
+                r0 = x[b, c, 2 * i]
+                r1 = x[b, c, 2 * i + 1] if 2 * i + 1 < H else zrow
+                _row_arg_jit(r0, r1, p, out[b, c, i], arg[b, c, i], probe, We)
+                if W % 2 == 1:
+                    a = r0[W - 1]
+                    cc = r1[W - 1]
+                    v, u = _window_arg_jit(a, zero, cc, zero, p)
+                    out[b, c, i, We] = v
+                    arg[b, c, i, We] = u
+                    t = a + cc
+                    probe[We] += t - t
+    return out, arg, float(probe.sum())
+
+
+pool2x2_forward = njit(_pool2x2_forward)
+
+
+def _pool2x2_forward_value(
+    x: NDArray[np.floating], pen: NDArray[np.floating]
+) -> tuple[NDArray[np.floating], float]:
+    B, C, H, W = x.shape
+    Ho = (H + 1) // 2
+    Wo = (W + 1) // 2
+    We = W // 2
+    p = (pen[0], pen[1], pen[2], pen[3], pen[4], pen[5], pen[6], pen[7],
+         pen[8], pen[9], pen[10], pen[11], pen[12], pen[13], pen[14], pen[15])
+    out = np.empty((B, C, Ho, Wo), dtype=x.dtype)
+    zrow = np.zeros(W, dtype=x.dtype)
+    zero = zrow[0]
+    probe = np.zeros(Wo, dtype=x.dtype)
+    for b in range(B):
+        for c in range(C):
+            for i in range(Ho):
+                r0 = x[b, c, 2 * i]
+                r1 = x[b, c, 2 * i + 1] if 2 * i + 1 < H else zrow
+                _row_value_jit(r0, r1, p, out[b, c, i], probe, We)
+                if W % 2 == 1:
+                    a = r0[W - 1]
+                    cc = r1[W - 1]
+                    out[b, c, i, We] = _window_value_jit(a, zero, cc, zero, p)
+                    t = a + cc
+                    probe[We] += t - t
+    return out, float(probe.sum())
+
+
+pool2x2_forward_value = njit(_pool2x2_forward_value)
+
+
+def _pool2x2_backward(
+    grad_out: NDArray[np.floating], arg: NDArray[np.int32], H: int, W: int
+) -> tuple[NDArray[np.floating], int, int]:
+    # also returns a flag (1 if some grad_out entry is NaN/inf) and the OR of all arg-max
+    # bitmasks (the caller checks it lies in [0, 16)), both reduced inside the loops
+    B, C = grad_out.shape[0], grad_out.shape[1]
+    g_in = np.empty((B, C, H, W), dtype=grad_out.dtype)
+    He = H // 2
+    We = W // 2
+    zero = 0.0
+    flag = 0
+    orb = 0
+    for b in range(B):
+        for c in range(C):
+            for i in range((H + 1) // 2):
+                gg = grad_out[b, c, i]
+                ag = arg[b, c, i]
+                r0 = g_in[b, c, 2 * i]
+                if i < He:
+                    r1 = g_in[b, c, 2 * i + 1]
+                    for j in range(We):
+                        u = ag[j]
+                        g = gg[j]
+                        r0[2 * j] = g if (u & 1) else zero
+                        r0[2 * j + 1] = g if (u & 2) else zero
+                        r1[2 * j] = g if (u & 4) else zero
+                        r1[2 * j + 1] = g if (u & 8) else zero
+                        flag |= int((g - g) != 0.0)
+                        orb |= u
+                    if W % 2 == 1:
+                        u = ag[We]
+                        g = gg[We]
+                        r0[W - 1] = g if (u & 1) else zero
+                        r1[W - 1] = g if (u & 4) else zero
+                        flag |= int((g - g) != 0.0)
+                        orb |= u
+                else:
+                    for j in range((W + 1) // 2):
+                        u = ag[j]
+                        g = gg[j]
+                        r0[2 * j] = g if (u & 1) else zero
+                        if 2 * j + 1 < W:
+                            r0[2 * j + 1] = g if (u & 2) else zero
+                        flag |= int((g - g) != 0.0)
+                        orb |= u
+    return g_in, flag, int(orb)
+
+
+pool2x2_backward = njit(_pool2x2_backward)
+
+
+def _pool_forward(
+    x: NDArray[np.floating],
+    parent: NDArray[np.int64],
+    elem: NDArray[np.int64],
+    bits: NDArray[np.int64],
+    k: int,
+    stride: int,
+    Ho: int,
+    Wo: int,
+) -> tuple[NDArray[np.floating], NDArray[np.int64], float]:
+    B, C, H, W = x.shape
+    m = parent.shape[0]
+    n = k * k
+    out = np.empty((B, C, Ho, Wo), dtype=x.dtype)
+    arg = np.empty((B, C, Ho, Wo), dtype=np.int64)
+    xw = np.zeros(n, dtype=x.dtype)
+    sums = np.zeros(m, dtype=x.dtype)
+    chk = 0.0
+    for b in range(B):
+        for c in range(C):
+            for r in range(H):
+                for q in range(W):
+                    v = x[b, c, r, q]
+                    chk += v - v
+            for i in range(Ho):
+                for j in range(Wo):
+                    for t in range(n):
+                        r = i * stride + t // k
+                        q = j * stride + t % k
+                        xw[t] = x[b, c, r, q] if (r < H and q < W) else 0.0
+                    best = sums[0]
+                    barg = 0
+                    for u in range(1, m):
+                        s = sums[parent[u]] + xw[elem[u]]
+                        sums[u] = s
+                        if s > best:
+                            best = s
+                            barg = bits[u]
+                    out[b, c, i, j] = best
+                    arg[b, c, i, j] = barg
+    return out, arg, chk
+
+
+pool_forward = njit(_pool_forward)
+
+
+def _pool_backward(
+    grad_out: NDArray[np.floating],
+    arg: NDArray[np.int64],
+    k: int,
+    stride: int,
+    H: int,
+    W: int,
+) -> tuple[NDArray[np.floating], int, int]:
+    B, C, Ho, Wo = grad_out.shape
+    n = k * k
+    g_in = np.zeros((B, C, H, W), dtype=grad_out.dtype)
+    flag = 0
+    orb = np.int64(0)
+    for b in range(B):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    u = arg[b, c, i, j]
+                    g = grad_out[b, c, i, j]
+                    flag |= int((g - g) != 0.0)
+                    orb |= u
+                    for t in range(n):
+                        if (u >> t) & 1:
+                            r = i * stride + t // k
+                            q = j * stride + t % k
+                            if r < H and q < W:
+                                g_in[b, c, r, q] += g
+    return g_in, flag, int(orb)
+
+
+pool_backward = njit(_pool_backward)
