@@ -88,6 +88,8 @@ def decide_bivariate(p_xy: float, p_yx: float, p_ind: float, alpha: float = 0.05
     mechkit.errors.InvalidInputError: p_xy: must lie in [0, 1]; got 1.2
     """
     a = check_alpha(alpha)
+    if not isinstance(strict, bool):
+        raise InvalidInputError(f"strict: must be a bool; got {strict!r}")
     ps = []
     for name, p in (("p_xy", p_xy), ("p_yx", p_yx), ("p_ind", p_ind)):
         v = check_real(p, name)
@@ -134,6 +136,9 @@ class BivariateResult:
     flags : tuple of str
         ``"no_between_env_variation"`` when neither variable shows any (Bonferroni over the
         two tests): the direction is then not identifiable, whatever the rule says.
+        ``"no_pattern_matched"`` when the answer comes from the argmax fallback (or is
+        ``"undetermined"`` in strict mode): e.g. the (accept, accept, reject) pattern of
+        equal intra-class correlation, where both directions fit the data.
     results : tuple of CITestResult
         The five test results (``p_xy``, ``p_yx``, ``p_ind`` and the two variation
         tests), built on first access.
@@ -158,7 +163,7 @@ class BivariateResult:
 
     @property
     def trustworthy(self) -> bool:
-        """False when a flag says the data cannot identify the direction."""
+        """False when a flag says the data cannot identify the direction (or no pattern matched)."""
         return not self.flags
 
     def to_dict(self) -> dict[str, Any]:
@@ -244,8 +249,13 @@ def bivariate_direction(data: Any, test: str | Oracle = "fisher_z", alpha: float
         tests = (r_xy, r_yx, r_ind, r_vx, r_vy)
     direction, rule = _decide(p_xy, p_yx, p_ind, a, strict)
     flags: tuple[str, ...] = ()
+    if rule in ("argmax", "strict: no pattern matched"):
+        # No pattern of the rule matched (e.g. accept, accept, reject: both directions are
+        # consistent with the data, as for equal intra-class correlation): a guess, not an
+        # identified direction.
+        flags = ("no_pattern_matched",)
     if min(p_vx, p_vy) > a / 2:
-        flags = ("no_between_env_variation",)
+        flags = ("no_between_env_variation", *flags)
         if strict:
             direction, rule = "undetermined", "strict: no between-environment variation"
     return BivariateResult(direction, p_xy, p_yx, p_ind, rule, a, strict, name, (p_vx, p_vy),

@@ -48,7 +48,7 @@ import networkx as nx
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mechkit._validate import as_float_array, as_int_array, check_choice, check_int
+from mechkit._validate import as_float_array, as_int_array, check_choice, check_int, check_real
 from mechkit.causal.data import CausalWarning
 from mechkit.causal.graphs import as_dag
 from mechkit.errors import InvalidInputError
@@ -266,6 +266,9 @@ def g_test(x: ArrayLike, y: ArrayLike, z: ArrayLike | None = None, *, df: str = 
     mechkit.errors.InvalidInputError: x: g_test needs integer codes (discrete data); ...
     """
     check_choice(df, "df", ("levels", "observed"))
+    min_expected = check_real(min_expected, "min_expected")
+    if min_expected < 0:
+        raise InvalidInputError(f"min_expected: must be >= 0; got {min_expected}")
 
     def codes(arr: ArrayLike, name: str, ndim: int) -> NDArray[np.int64]:
         try:
@@ -289,12 +292,16 @@ def g_test(x: ArrayLike, y: ArrayLike, z: ArrayLike | None = None, *, df: str = 
         cz_raw = codes(z, "z", np.asarray(z).ndim)
         if cz_raw.ndim == 1:
             cz_raw = cz_raw.reshape(-1, 1)
-        if cz_raw.shape[0] != n:
+        if cz_raw.ndim != 2 or cz_raw.shape[0] != n:
             raise InvalidInputError(f"z: must have shape ({n}, k); got {cz_raw.shape}")
     _check_rows(n, cz_raw.shape[1], "g_test", 2)
     _, ix = np.unique(cx, return_inverse=True)
     _, iy = np.unique(cy, return_inverse=True)
     kx, ky = int(ix.max()) + 1, int(iy.max()) + 1
+    for name, k in (("x", kx), ("y", ky)):
+        if k < 2:
+            raise InvalidInputError(
+                f"{name}: column 0 is constant; g_test needs variation in every variable")
     strata = np.zeros(n, dtype=np.int64)
     kz = 1
     for j in range(cz_raw.shape[1]):
@@ -408,6 +415,12 @@ def kci(x: ArrayLike, y: ArrayLike, z: ArrayLike | None = None, *, epsilon: floa
     xa, ya, za = _columns(x, y, z, "kci")
     n, k = xa.shape[0], za.shape[1]
     check_int(max_n, "max_n", minimum=10)
+    epsilon = check_real(epsilon, "epsilon")
+    if epsilon <= 0:
+        raise InvalidInputError(f"epsilon: must be > 0; got {epsilon}")
+    thresh = check_real(thresh, "thresh")
+    if not 0.0 <= thresh < 1.0:
+        raise InvalidInputError(f"thresh: must lie in [0, 1); got {thresh}")
     if n > max_n:
         raise InvalidInputError(
             f"data: kci is O(n^3) and n = {n} > max_n = {max_n}; use rcot, or raise max_n")
@@ -621,7 +634,7 @@ def plate_graph(dag: Any, n_samples: int = 2, varying: Iterable[int] | None = No
     g = as_dag(dag, d)
     m = check_int(n_samples, "n_samples", minimum=1)
     nodes = list(g.nodes)
-    var = set(nodes) if varying is None else {int(v) for v in varying}
+    var = set(nodes) if varying is None else _int_set(varying, "varying")
     bad = var - set(nodes)
     if bad:
         raise InvalidInputError(f"varying: unknown variables {sorted(bad)}; the DAG has {len(nodes)}")
@@ -636,6 +649,28 @@ def plate_graph(dag: Any, n_samples: int = 2, varying: Iterable[int] | None = No
         for s in range(m):
             plate.add_edge((u, s), (v, s))
     return plate
+
+
+def _int_set(values: Iterable[Any], name: str) -> set[int]:
+    try:
+        items = list(values)
+    except TypeError:
+        raise InvalidInputError(f"{name}: must be an iterable of variable indices; got {values!r}") from None
+    for v in items:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+            raise InvalidInputError(f"{name}: must hold integer variable indices; got {v!r}")
+    return {int(v) for v in items}
+
+
+def _names(names: Sequence[str] | None, d: int) -> tuple[str, ...]:
+    if names is None:
+        return ("X", "Y") if d == 2 else tuple(f"X{i}" for i in range(d))
+    labels = tuple(str(v) for v in names)
+    if len(labels) != d:
+        raise InvalidInputError(f"names: must have {d} entries (one per variable); got {len(labels)}")
+    if len(set(labels)) != d:
+        raise InvalidInputError(f"names: must be distinct; got {labels}")
+    return labels
 
 
 class Oracle:
@@ -678,10 +713,10 @@ class PlateOracle(Oracle):
         self.dag = as_dag(dag, d)
         self.d = self.dag.number_of_nodes()
         self.m = check_int(n_samples, "n_samples", minimum=2)
-        self.varying = tuple(range(self.d)) if varying is None else tuple(sorted({int(v) for v in varying}))
+        self.varying = (tuple(range(self.d)) if varying is None
+                        else tuple(sorted(_int_set(varying, "varying"))))
         self.plate = plate_graph(self.dag, self.m, self.varying)
-        self.names = tuple(names) if names is not None else (
-            ("X", "Y") if self.d == 2 else tuple(f"X{i}" for i in range(self.d)))
+        self.names = _names(names, self.d)
         self.calls = 0
 
     def test(self, x: Node, y: Node, z: Sequence[Node] = ()) -> CITestResult:
@@ -737,21 +772,32 @@ class GaussianOracle(Oracle):
         g = as_dag(dag, d)
         self.d = g.number_of_nodes()
         s = as_float_array(spread, "spread", shape=(self.d,))
-        w_arr = np.asarray(weights, dtype=np.float64)
-        if w_arr.ndim == 0:
+        if (s < 0).any():
+            raise InvalidInputError(f"spread: must be >= 0; got {s.tolist()}")
+        noise = check_real(noise, "noise")
+        if noise <= 0:
+            raise InvalidInputError(f"noise: must be > 0; got {noise}")
+        tol = check_real(tol, "tol")
+        if tol < 0:
+            raise InvalidInputError(f"tol: must be >= 0; got {tol}")
+        if np.ndim(weights) == 0:
+            w0 = check_real(weights, "weights")
             w = np.zeros((self.d, self.d))
             for u, v in g.edges:
-                w[u, v] = float(w_arr)
+                w[u, v] = w0
         else:
             w = as_float_array(weights, "weights", shape=(self.d, self.d))
+            for u, v in zip(*np.nonzero(w), strict=True):
+                if not g.has_edge(int(u), int(v)):
+                    raise InvalidInputError(
+                        f"weights: entry ({u}, {v}) is non-zero but {u} -> {v} is not an edge")
         b = np.linalg.inv(np.eye(self.d) - w.T)
         between = b @ np.diag(s**2) @ b.T
-        within = between + float(noise) ** 2 * (b @ b.T)
+        within = between + noise**2 * (b @ b.T)
         self.covariance = np.block([[within, between], [between, within]])
-        self.tol = float(tol)
+        self.tol = tol
         self.dag = g
-        self.names = tuple(names) if names is not None else (
-            ("X", "Y") if self.d == 2 else tuple(f"X{i}" for i in range(self.d)))
+        self.names = _names(names, self.d)
         self.calls = 0
 
     def test(self, x: Node, y: Node, z: Sequence[Node] = ()) -> CITestResult:
@@ -783,9 +829,13 @@ def _check_query(x: Node, y: Node, z: Sequence[Node], d: int, m: int
                  ) -> tuple[Node, Node, tuple[Node, ...]]:
     def node(v: Any, what: str) -> Node:
         try:
+            if len(v) != 2 or any(isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, np.integer))
+                                  for c in v):
+                raise TypeError
             i, s = (int(v[0]), int(v[1]))
         except (TypeError, ValueError, IndexError):
-            raise InvalidInputError(f"{what}: must be a (variable, sample) pair; got {v!r}") from None
+            raise InvalidInputError(
+                f"{what}: must be a (variable, sample) pair of integers; got {v!r}") from None
         if not (0 <= i < d and 0 <= s < m):
             raise InvalidInputError(f"{what}: (variable, sample) out of range for d={d}, m={m}; got {v!r}")
         return (i, s)
@@ -828,6 +878,14 @@ class DataTester:
                 "e.g. discover(d_separation(dag))")
         self.name = test
         self.fn = entry.obj
+        import inspect
+
+        allowed = [p.name for p in inspect.signature(self.fn).parameters.values()
+                   if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "seed"]
+        for key in options:
+            if key not in allowed:
+                raise InvalidInputError(
+                    f"test_options: {test} has no option {key!r}; known: {allowed or 'none'}")
         self.options = options
         self.randomised = bool(entry.metadata.get("randomised"))
         self.rng = as_generator(seed) if self.randomised else None

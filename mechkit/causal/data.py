@@ -82,7 +82,12 @@ class ExchangeableData:
     names: tuple[str, ...]
 
     def __init__(self, values: ArrayLike, names: Sequence[str] | None = None) -> None:
-        raw = np.asarray(values) if not isinstance(values, np.ndarray) else values
+        try:
+            raw = np.asarray(values) if not isinstance(values, np.ndarray) else values
+        except ValueError:
+            raise InvalidInputError(
+                "data: must be a regular (n_env, m, d) array; got a ragged nested sequence "
+                "(use ExchangeableData.from_environments for environments of different sizes)") from None
         if raw.ndim == 2:
             raise InvalidInputError(_POOLED_MSG.format(shape=raw.shape))
         arr = as_float_array(values, "data", ndim=3)

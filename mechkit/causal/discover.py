@@ -18,12 +18,20 @@ conditioning sets, whose implementation has a bug.
   (Bonferroni over the variables) -- i.i.d. data, nothing is identifiable.
 * ``same_layer_dependence``: two nodes of one layer are never adjacent, so
   ``X_j _||_ X_k | upstream`` must hold for each same-layer pair (Bonferroni over the pairs).
-  It fails for i.i.d. data, for equal intra-class correlation and when only some
-  mechanisms vary.
+  It fails for i.i.d. data, for equal intra-class correlation and in some cases where only
+  some mechanisms vary (e.g. chain ``0 -> 1 -> 2`` with only ``theta_0`` varying).
+* ``partial_variation`` (``d >= 3``): some, but not all, variables show between-environment
+  variation (Bonferroni over the variables).  A variable without any has a degenerate
+  mechanism, which breaks identifiability: e.g. for the chain ``0 -> 2 -> 1`` with only
+  ``theta_1`` varying the data are also an ICM process over ``2 -> 0, 2 -> 1``, which is
+  what the layering returns, and the same-layer check cannot see it.  (With ``d = 2`` one
+  varying mechanism suffices.)
 * ``forced_layer``: a layer was forced.
 
 Any flag makes ``trustworthy`` False: the graph is then reported, but must not be read as
-an identified DAG.
+an identified DAG.  A degenerate mechanism whose variable still varies through a
+varying ancestor cannot be detected from CI statements at all (the identifiability theorem
+assumes every mechanism varies); ``trustworthy`` is conditional on that assumption.
 
 Examples
 --------
@@ -51,7 +59,7 @@ from mechkit.random import SeedLike
 __all__ = ["FLAGS", "CausalResult", "discover"]
 
 #: Flags :func:`discover` can raise on its result.
-FLAGS = ("no_between_env_variation", "same_layer_dependence", "forced_layer")
+FLAGS = ("no_between_env_variation", "partial_variation", "same_layer_dependence", "forced_layer")
 
 
 @dataclass(frozen=True)
@@ -174,10 +182,12 @@ def discover(data: Any, test: str | Oracle = "fisher_z", alpha: float = 0.05,
     d = tester.d
     if names is not None:
         labels = tuple(str(n) for n in names)
-        if len(labels) != d:
-            from mechkit.errors import InvalidInputError
+        from mechkit.errors import InvalidInputError
 
+        if len(labels) != d:
             raise InvalidInputError(f"names: must have {d} entries; got {len(labels)}")
+        if len(set(labels)) != d:
+            raise InvalidInputError(f"names: must be distinct; got {labels}")
     elif isinstance(tester, Oracle):
         labels = tester.names
     else:
@@ -193,8 +203,11 @@ def discover(data: Any, test: str | Oracle = "fisher_z", alpha: float = 0.05,
         r = tester.test((i, 0), (i, 1), [])
         var_p.append(r.p_value)
         pv["variation"][_label(labels, (i, 0), (i, 1), [])] = r.p_value
-    if min(var_p) > a / d:
+    shown = [p <= a / d for p in var_p]
+    if not any(shown):
         flags.append("no_between_env_variation")
+    elif d >= 3 and not all(shown):
+        flags.append("partial_variation")
 
     # Phase 1: sink layering.
     remaining = list(range(d))

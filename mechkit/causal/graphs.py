@@ -130,7 +130,10 @@ def all_dags(d: int) -> Iterator[nx.DiGraph]:
     >>> sum(1 for _ in all_dags(2))
     3
     """
-    d = check_int(d, "d", minimum=1, maximum=5)
+    return _all_dags(check_int(d, "d", minimum=1, maximum=5))
+
+
+def _all_dags(d: int) -> Iterator[nx.DiGraph]:
     pairs = list(itertools.combinations(range(d), 2))
     for choice in itertools.product((0, 1, 2), repeat=len(pairs)):
         g = nx.DiGraph()

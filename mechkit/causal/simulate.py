@@ -96,7 +96,15 @@ def _varying(varying: Iterable[int] | None, d: int, iid: bool) -> set[int]:
         return set()
     if varying is None:
         return set(range(d))
-    out = {int(v) for v in varying}
+    try:
+        items = list(varying)
+    except TypeError:
+        raise InvalidInputError(
+            f"varying: must be an iterable of variable indices; got {varying!r}") from None
+    for v in items:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+            raise InvalidInputError(f"varying: must hold integer variable indices; got {v!r}")
+    out = {int(v) for v in items}
     if not out <= set(range(d)):
         raise InvalidInputError(f"varying: must be variables in 0..{d - 1}; got {sorted(out)}")
     return out

@@ -141,3 +141,16 @@ def test_result_fields_and_errors():
                               seed=2)
     assert rnd.direction in DIRECTIONS
     assert np.isfinite(rnd.p_xy)
+
+
+def test_argmax_fallback_is_not_trustworthy():
+    # Regression: equal spread (non-identifiable, design note a.5.3) gave 'X->Y' by argmax
+    # with trustworthy=True, in the population and in 40 of 40 data seeds.
+    res = bivariate_direction(GaussianOracle([(0, 1)], spread=[1.0, 1.0]))
+    assert res.rule == "argmax" and res.flags == ("no_pattern_matched",) and not res.trustworthy
+    strict = bivariate_direction(GaussianOracle([(0, 1)], spread=[1.0, 1.0]), strict=True)
+    assert strict.direction == "undetermined" and not strict.trustworthy
+    for s in range(5):
+        r = bivariate_direction(simulate_gaussian([(0, 1)], 4000, spread=[1.0, 1.0], seed=s).data)
+        assert r.rule != "argmax" or not r.trustworthy
+    assert bivariate_direction(GaussianOracle([(0, 1)], spread=[1.0, 0.5])).trustworthy

@@ -292,3 +292,58 @@ def test_bivariate_collinear_data_raises():
     vals = np.stack([x, 2.0 * x + 1.0], axis=2)
     with pytest.raises(InvalidInputError, match="exactly collinear or deterministic"):
         bivariate_direction(vals)
+
+
+# Regressions from the review: each call returned a number or raised a non-InvalidInputError.
+def _bad_input_cases():
+    from mechkit.causal import (
+        GaussianOracle,
+        all_dags,
+        bivariate_direction,
+        d_separation,
+        decide_bivariate,
+        discover,
+        plate_graph,
+        simulate_binary_xor,
+        simulate_gaussian,
+    )
+
+    rng = np.random.default_rng(0)
+    x, y, z = rng.normal(size=50), rng.normal(size=50), rng.normal(size=50)
+    b = rng.integers(0, 2, 50)
+    good = rng.normal(size=(100, 2, 2))
+    return [
+        ("epsilon", lambda: kci(x, y, z, epsilon=-1.0)),
+        ("epsilon", lambda: kci(x, y, z, epsilon=float("nan"))),
+        ("thresh", lambda: kci(x, y, z, thresh=2.0)),
+        ("min_expected", lambda: g_test(b, b, min_expected=float("nan"))),
+        ("min_expected", lambda: g_test(b, b, min_expected=-1.0)),
+        ("z", lambda: g_test(b, b, np.zeros((50, 1, 1), dtype=int))),
+        ("x: column 0 is constant", lambda: g_test(np.zeros(50, dtype=int), b)),
+        ("names: must be distinct", lambda: discover(good, names=["a", "a"])),
+        ("data: must be a regular", lambda: discover([[[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0]]])),
+        ("test_options: fisher_z has no option 'foo'",
+         lambda: bivariate_direction(good, test="fisher_z", foo=1)),
+        ("test_options: kci has no option 'foo'", lambda: bivariate_direction(good, test="kci", foo=1)),
+        ("strict", lambda: decide_bivariate(0.1, 0.1, 0.1, strict="no")),
+        ("d", lambda: all_dags(6)),
+        ("varying", lambda: plate_graph([(0, 1)], 2, varying="ab")),
+        ("names", lambda: d_separation([(0, 1)], names=["a"])),
+        ("spread", lambda: GaussianOracle([(0, 1)], spread=[-1.0, 1.0])),
+        ("noise", lambda: GaussianOracle([(0, 1)], spread=[1.0, 1.0], noise=float("nan"))),
+        ("noise", lambda: GaussianOracle([(0, 1)], spread=[1.0, 1.0], noise=0.0)),
+        ("weights", lambda: GaussianOracle([(0, 1)], spread=[1.0, 1.0], weights=[[0, 1], [1, 0]])),
+        ("tol", lambda: GaussianOracle([(0, 1)], spread=[1.0, 1.0], tol=-1.0)),
+        ("varying", lambda: simulate_gaussian([(0, 1)], 10, varying="ab")),
+        ("varying", lambda: simulate_gaussian([(0, 1)], 10, varying=[0.5])),
+        ("varying", lambda: simulate_binary_xor([(0, 1)], 10, varying=[True])),
+        ("x: must be a \\(variable, sample\\) pair of integers",
+         lambda: d_separation([(0, 1)]).test((0.5, 0), (1, 0))),
+    ]
+
+
+@pytest.mark.parametrize("case", range(24))
+def test_bad_inputs_found_in_review_raise(case):
+    match, call = _bad_input_cases()[case]
+    with pytest.raises(InvalidInputError, match=match):
+        call()

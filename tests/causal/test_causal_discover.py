@@ -159,3 +159,11 @@ def test_metric_reference_values_and_errors():
     with pytest.raises(InvalidInputError, match="dag: nodes must be integers"):
         shd([("a", "b")], [])
     assert np.isclose(normalised_shd([(0, 1), (1, 2)], [(0, 1), (2, 1)], d=3), 0.5)
+
+
+def test_partial_variation_data_is_flagged():
+    # Regression: only theta_1 varies in the chain 0 -> 2 -> 1; Fisher-z data returned the
+    # wrong graph 2 -> 0, 2 -> 1 as trustworthy in 10 of 10 seeds at n_env = 5000.
+    for s in range(5):
+        res = discover(simulate_gaussian([(0, 2), (2, 1)], 5000, varying=[1], d=3, seed=s).data)
+        assert "partial_variation" in res.flags and not res.trustworthy

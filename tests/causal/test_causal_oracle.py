@@ -143,3 +143,17 @@ def test_oracle_bad_queries():
         d_separation([(0, 1)], varying=(5,))
     with pytest.raises(InvalidInputError, match="'d_separation' is an oracle"):
         discover(np.random.default_rng(0).normal(size=(10, 2, 2)), test="d_separation")
+
+
+def test_partial_variation_never_trusted_when_wrong_d3():
+    # Regression: chain 0 -> 2 -> 1 with only theta_1 varying gave 2 -> 0, 2 -> 1 marked
+    # trustworthy (the same-layer check cannot see it).  Over every 3-node DAG and every
+    # set of varying mechanisms, a wrong graph must be flagged.
+    for g in all_dags(3):
+        for r in range(4):
+            for var in itertools.combinations(range(3), r):
+                res = discover(d_separation(g, varying=var))
+                if sorted(res.graph.edges) != sorted(g.edges):
+                    assert not res.trustworthy, (sorted(g.edges), var)
+    res = discover(d_separation([(0, 2), (2, 1)], d=3, varying=(1,)))
+    assert "partial_variation" in res.flags and not res.trustworthy
