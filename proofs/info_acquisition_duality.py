@@ -25,6 +25,9 @@ EXPECTED_SECONDS = 8.0
 
 DENOM = 10**7
 
+#: Largest float distance between an LP coefficient and the rational it is read as.
+DATA_ATOL = 1e-12
+
 
 def _q(x: float, denom: int = DENOM) -> Fraction:
     return Fraction(float(x)).limit_denominator(denom)
@@ -40,6 +43,15 @@ def certify_lp(lp, data_denom: int = 10**4):
     sol = solve_lp(lp.c, lp.csr(), lp.row_lower, lp.row_upper, lp.col_lower, lp.col_upper)
     if sol.status != "optimal":
         return False, None, {"status": sol.status}
+    # the LP data must be decimal rationals with small denominators: a coefficient that the
+    # rounding below would move certifies a different LP, so refuse it
+    finite = [np.asarray(a, dtype=float) for a in (lp.c, lp.data, lp.row_lower, lp.row_upper,
+                                                    lp.col_lower, lp.col_upper)]
+    worst_data = max(float(np.max(np.abs(np.array([float(_q(v, data_denom)) for v in a[np.isfinite(a)]])
+                                         - a[np.isfinite(a)]), initial=0.0)) for a in finite)
+    if worst_data > DATA_ATOL:
+        return False, None, {"status": f"data not rational with denominator <= {data_denom} "
+                                       f"(rounding error {worst_data:.3g})"}
     c = [_q(v, data_denom) for v in lp.c]
     data = [_q(v, data_denom) for v in lp.data]
     inf = float("inf")

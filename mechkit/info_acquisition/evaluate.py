@@ -26,6 +26,9 @@ __all__ = ["Deviation", "Evaluation", "Mechanism", "evaluate_mechanism"]
 #: Default tolerance on the incentive gain below which a mechanism counts as IC.
 IC_TOL = 1e-7
 
+#: Relative tolerance on payments above the instance's cap (float noise of mixing rules).
+CAP_RTOL = 1e-9
+
 
 class _HasMechanism(Protocol):
     recommendation: NDArray[np.float64]
@@ -176,6 +179,12 @@ def flat_mechanism(instance: Instance, mechanism: _HasMechanism) -> tuple[
     if (gamma < 0).any():
         idx = tuple(int(v) for v in np.argwhere(gamma < 0)[0])
         raise InvalidInputError(f"payments: must be >= 0 (limited liability); entry {idx} is {gamma[idx]}")
+    cap = instance.payment_cap
+    over = gamma > cap + CAP_RTOL * max(cap, 1.0)
+    if over.any():
+        idx = tuple(int(v) for v in np.argwhere(over)[0])
+        raise InvalidInputError(f"payments: must be <= the instance's payment_cap={cap}; entry {idx} is "
+                                f"{gamma[idx]}")
     gamma = np.ascontiguousarray(gamma.reshape(n, K, S, d))
     if mechanism.actions is None:
         actions = instance.greedy_actions()
@@ -223,6 +232,13 @@ def evaluate_mechanism(instance: Instance, mechanism: _HasMechanism) -> Evaluati
     """
     from solvers.scoring_ic import decode_map, ic_gains
 
+    if not isinstance(instance, Instance):
+        raise InvalidInputError(f"instance: must be an Instance; got {type(instance).__name__}")
+    missing = [a for a in ("recommendation", "payments", "actions") if not hasattr(mechanism, a)]
+    if missing:
+        raise InvalidInputError(f"mechanism: must have recommendation, payments and actions attributes "
+                                f"(a Mechanism or MechanismResult); {type(mechanism).__name__} lacks "
+                                f"{', '.join(missing)}")
     xi, gamma, actions = flat_mechanism(instance, mechanism)
     q, u = instance.q, instance.utility
     K, S = instance.num_profiles, instance.num_signal_profiles

@@ -320,6 +320,8 @@ def binary_accuracy_instance(
         raise InvalidInputError(f"costs: need one cost per accuracy ({acc.shape[0]}); got {cst.shape[0]}")
     if ((acc < 0) | (acc > 1)).any():
         raise InvalidInputError(f"accuracies: must lie in [0, 1]; got {acc.tolist()}")
+    if (cst < 0).any():
+        raise InvalidInputError(f"costs: the cost of working must be >= 0; got {cst.tolist()}")
     cap = (math.inf if acc.shape[0] == 1 else 3.0) if payment_cap is None else check_real(
         payment_cap, "payment_cap", finite=False)
     kernels = []
@@ -385,6 +387,9 @@ def random_instance(
     m = check_int(m, "m", minimum=1)
     d = check_int(d, "d", minimum=1)
     n_actions = check_int(n_actions, "n_actions", minimum=1)
+    cost_scale = check_real(cost_scale, "cost_scale")
+    if cost_scale < 0:
+        raise InvalidInputError(f"cost_scale: must be >= 0; got {cost_scale}")
     coupling = check_real(coupling, "coupling")
     if not 0.0 <= coupling <= 1.0:
         raise InvalidInputError(f"coupling: must lie in [0, 1]; got {coupling}")

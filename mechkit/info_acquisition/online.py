@@ -83,6 +83,8 @@ def strict_exploration_rules(instance: Instance, margin: float) -> list[list[NDA
     from solvers.lp import solve_lp
     from solvers.scoring_lp import build_correlated_lp
 
+    if not isinstance(instance, Instance):
+        raise InvalidInputError(f"instance: must be an Instance; got {type(instance).__name__}")
     iota = check_positive(margin, "margin")
     rules = []
     for i in range(instance.n):
@@ -120,11 +122,14 @@ class ExploreThenCommit:
     alpha_scale : float, default 0.02
         Mixing weight ``α = min(1, alpha_scale * η / ι)``.
     eta_scale : float, default 1.0
-        IC margin at commit ``η = eta_scale * (M ε_q + 2 ε_c)`` where
-        ``ε_q = sqrt(2 (|S| d ln 2 + ln(|B|/δ)) / N)`` bounds every ``‖q̂_b - q_b‖₁`` with
-        probability ``1 - δ`` (Weissman et al. 2003), so ``M ε_q`` bounds the error of any
-        incentive gain, and ``ε_c`` is the learner's own bound on its cost errors (half the
-        final bisection width times the payoff gap, summed along the switch chain).
+        Scale of the robustness at commit.  Every cell of every ``q̂_b`` gets the
+        empirical-Bernstein half-width ``ε[b,s,θ] = eta_scale * (sqrt(2 q̂ (1 - q̂) L / N)
+        + 3 L / N)`` with ``L = ln(3 |B| |S| d / δ)`` (a union bound over all cells: all
+        intervals hold with probability ``1 - δ``); deviations are scored with ``q̂ + ε``
+        and obedience with ``q̂ - ε``.  Effort deviations must also lose
+        ``eta_scale * 2 ε_c``, where ``ε_c`` is the learner's own bound on its cost errors
+        (half the final bisection width times the payoff gap, summed along the switch
+        chain).  The reported ``η = M max_b Σ ε[b] + eta_scale * 2 ε_c`` sets ``α``.
     detect_rounds : int, optional
         Rounds per bisection probe (default ``ceil(20 log T)``).
     cost_precision : float, optional
@@ -276,6 +281,10 @@ def _best_response(qa: NDArray[np.float64], cost: NDArray[np.float64], rule: NDA
     return int(np.flatnonzero(payoff >= payoff.max() - 1e-12)[0])
 
 
+#: Largest gain of a misreport at the recommended effort tolerated in an exploration rule.
+TRUTH_TOL = 1e-9
+
+
 def _check_assumption_one(instance: Instance, rules: list[list[NDArray[np.float64]]]) -> float:
     """True strictness of the exploration rules (must be > 0)."""
     worst = math.inf
@@ -284,6 +293,13 @@ def _check_assumption_one(instance: Instance, rules: list[list[NDArray[np.float6
         for b in range(instance.k[i]):
             payoff = _best_report_value(qa, rules[i][b]) - instance.costs[i]
             honest = float(np.sum(qa[b] * rules[i][b])) - instance.costs[i][b]
+            lie = float(payoff[b]) - honest
+            if lie > TRUTH_TOL:
+                # the simulator scores exploration under truthful reports: a rule under which
+                # the recommended effort prefers to misreport would be silently mis-simulated
+                raise InvalidInputError(
+                    f"exploration_rules[{i}][{b}]: truthful reporting is not optimal at effort {b} under the "
+                    f"true instance (a reporting map gains {lie:.3g}); the rule must be truthful")
             others = np.delete(payoff, b)
             iota = honest - float(others.max()) if others.size else math.inf
             if iota <= 0:
@@ -355,7 +371,33 @@ class _CostSearch:
         S = instance.num_signal_profiles
         self.bown = np.array(np.unravel_index(np.arange(K), instance.k))
         self.sown = np.array(np.unravel_index(np.arange(S), instance.m))
-        self.believed_base = list(self.zero_payment_efforts)
+        # the learner's belief about the zero-payment efforts: unknown until identified from
+        # reports (identify_base); never read from the truth
+        self.believed_base = [0] * instance.n
+
+    def identify_base(self) -> None:
+        """Identify every agent's zero-payment effort from one batch of unpaid rounds.
+
+        All agents are observed at once; each agent's effort is read from its own reports by
+        maximum likelihood against the estimated kernels.  With no rounds left the belief
+        stays at effort 0 (the run then ends unfinished).  During the batch the principal
+        acts greedily on the estimate pooled over all profiles (it has no belief yet).
+        """
+        inst = self.instance
+        rounds = min(self.n_detect, self.remaining)
+        if rounds <= 0:
+            return
+        bt = int(np.ravel_multi_index(tuple(self.zero_payment_efforts), inst.k))   # what is played
+        p = inst.q[bt].ravel()
+        obs = self.rng.multinomial(rounds, p / p.sum()).reshape(inst.num_signal_profiles, inst.d)
+        acts = np.einsum("st,at->sa", self.q_hat.mean(axis=0), inst.utility).argmax(axis=1)
+        self.utility += rounds * float(np.einsum("st,st->", inst.q[bt], inst.utility[acts]))
+        self.rounds += rounds
+        self.remaining -= rounds
+        for i in range(inst.n):
+            own = np.stack([obs[self.sown[i] == s].sum(axis=0) for s in range(inst.m[i])])
+            log_hat = np.log(np.maximum(self._own_estimate(i), 1e-12))
+            self.believed_base[i] = int(np.argmax(np.einsum("st,est->e", own, log_hat)))
 
     def _own_estimate(self, i: int) -> NDArray[np.float64]:
         """Estimated ``μ(θ) P_i(s_i | e, θ)`` per effort, pooled over the profiles explored."""
@@ -526,6 +568,7 @@ def simulate_online(
     eps = learner.cost_precision if learner.cost_precision is not None else T ** (-1.0 / 3.0)
     n_detect = learner.detect_rounds if learner.detect_rounds is not None else math.ceil(20 * math.log(T + 1))
     search = _CostSearch(instance, q_hat, rng, n_detect, remaining)
+    search.identify_base()
     cost_hat = [search.learn_agent(i, rules[i], eps) for i in range(n)]
     remaining, util2, rounds2, cost_bound = search.remaining, search.utility, search.rounds, search.bound
     zero_eff = search.zero_payment_efforts
@@ -585,6 +628,11 @@ def regret_slope(horizons: ArrayLike, regrets: ArrayLike, *, level: float = 0.95
     from scipy import stats
 
     Tv = as_float_array(horizons, "horizons", ndim=1)
+    if (Tv <= 0).any():
+        raise InvalidInputError(f"horizons: must be > 0 (the fit is on log T); got {Tv.tolist()}")
+    lv = check_positive(level, "level")
+    if lv >= 1:
+        raise InvalidInputError(f"level: must lie in (0, 1); got {lv}")
     R = as_float_array(regrets, "regrets")
     if R.ndim == 1:
         R = R[:, None]
@@ -595,8 +643,11 @@ def regret_slope(horizons: ArrayLike, regrets: ArrayLike, *, level: float = 0.95
     keep = y > 0
     if keep.sum() < 3:
         raise InvalidInputError("regrets: need at least 3 positive regrets to fit a slope")
+    if np.unique(x[keep]).shape[0] < 2:
+        raise InvalidInputError("horizons: need at least two distinct horizons with positive regrets to fit "
+                                "a slope")
     res = stats.linregress(x[keep], np.log(y[keep]))
-    tq = float(stats.t.ppf(0.5 + level / 2, int(keep.sum()) - 2))
+    tq = float(stats.t.ppf(0.5 + lv / 2, int(keep.sum()) - 2))
     return {"slope": float(res.slope), "low": float(res.slope - tq * res.stderr),
             "high": float(res.slope + tq * res.stderr), "intercept": float(res.intercept),
             "points": int(keep.sum())}

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mechkit._validate import check_choice, check_positive
+from mechkit._validate import check_choice, check_positive, check_probability_vector
 from mechkit.errors import InfeasibleError, InvalidInputError, SolverError, UnboundedError
 from mechkit.info_acquisition.instance import Instance
 
@@ -138,7 +138,25 @@ def _solve_built(lp: Any, what: str, method: str, presolve: bool = False) -> tup
             "duality_gap": abs(sol.objective - dual), "dual_infeasibility": dual_inf,
             "primal_infeasibility": primal_infeasibility(lp.csr(), sol.x, lp.row_lower, lp.row_upper,
                                                                    lp.col_lower, lp.col_upper)}
+    _check_certificate(cert, what, sol.objective)
     return sol, cert
+
+
+#: Largest dual or primal infeasibility, and duality gap relative to ``max(1, |objective|)``,
+#: accepted from HiGHS's "optimal" answer; beyond it the LP-duality certificate fails and no
+#: number is returned.
+CERT_TOL = 1e-7
+
+
+def _check_certificate(cert: dict[str, float], what: str, objective: float = 0.0) -> None:
+    scale = {"duality_gap": max(1.0, abs(objective)), "stacked_duality_gap": max(1.0, abs(objective))}
+    bad = {key: val for key, val in cert.items()
+           if key in ("duality_gap", "dual_infeasibility", "primal_infeasibility", "stacked_duality_gap",
+                      "stacked_dual_infeasibility") and not val <= CERT_TOL * scale.get(key, 1.0)}
+    if bad:
+        detail = ", ".join(f"{key} {val:.3g}" for key, val in bad.items())
+        raise SolverError(f"{what}: HiGHS reported an optimal solution but its LP-duality certificate "
+                          f"fails ({detail} > {CERT_TOL}); no number is returned")
 
 
 _LP_METHODS = {"auto": "dual_simplex", "lp": "dual_simplex", "dual_simplex": "dual_simplex",
@@ -192,7 +210,8 @@ def optimal_mechanism(
         When ``profile`` is not implementable under the cap or ``extra_constraints``
         leave no feasible mechanism.
     SolverError
-        When HiGHS stops without an optimal solution.
+        When HiGHS stops without an optimal solution, or its solution fails the LP-duality
+        certificate (gap or infeasibility above ``CERT_TOL``).
 
     Examples
     --------
@@ -206,6 +225,11 @@ def optimal_mechanism(
     if not isinstance(instance, Instance):
         raise InvalidInputError(f"instance: must be an Instance; got {type(instance).__name__}")
     check_choice(method, "method", ("auto", "lp", "dual_simplex", "ipm", "fast"))
+    if not isinstance(correlated, bool | np.bool_):
+        raise InvalidInputError(f"correlated: must be True or False; got {correlated!r}")
+    if solver is not None and extra_constraints is None:
+        raise InvalidInputError(f"solver: selects the cvxpy solver for extra_constraints= only; got "
+                                f"solver={solver!r} without extra_constraints")
     margin = check_positive(ic_margin, "ic_margin", strict=False)
     if not correlated:
         if profile is not None or extra_constraints is not None or margin:
@@ -285,9 +309,10 @@ def minimum_payment(
     >>> round(pay, 9), rule.round(9).tolist()
     (0.225, [[0.25, 0.0], [0.0, 0.25]])
     """
-    inst = Instance(prior, np.zeros((1, np.asarray(prior).shape[0])), [costs], signals=[kernel],
-                    payment_cap=payment_cap)
-    if not isinstance(effort, int | np.integer) or not 0 <= int(effort) < inst.k[0]:
+    mu = check_probability_vector(prior, "prior")
+    inst = Instance(mu, np.zeros((1, mu.shape[0])), [costs], signals=[kernel], payment_cap=payment_cap)
+    if (isinstance(effort, bool) or not isinstance(effort, int | np.integer)
+            or not 0 <= int(effort) < inst.k[0]):
         raise InvalidInputError(f"effort: must be an int in [0, {inst.k[0] - 1}]; got {effort!r}")
     pay, rules, _ = _single_agent_pay(inst, 0, None)
     p = float(pay[int(effort)])
@@ -346,6 +371,7 @@ def _min_payments(instance: Instance, requests: list[tuple[int, NDArray[np.float
     dual, dual_inf = dual_bound(lp.c, lp.csr(), lp.row_lower, lp.row_upper, lp.col_lower, lp.col_upper,
                                 sol.row_dual)
     cert.update({"stacked_duality_gap": abs(sol.objective - dual), "stacked_dual_infeasibility": dual_inf})
+    _check_certificate(cert, "minimum-payment LPs", sol.objective)
     for j, (r, b) in enumerate(where):
         i = requests[r][0]
         qi = qs[r]

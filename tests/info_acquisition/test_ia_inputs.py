@@ -137,3 +137,74 @@ def test_minimum_payment_validation_and_unimplementable():
     same = [[[0.5, 0.5], [0.5, 0.5]], [[0.5, 0.5], [0.5, 0.5]]]
     pay, rule = minimum_payment(same, PRIOR, [0.0, 0.1], 1)
     assert pay == math.inf and rule is None
+
+
+def test_review_regressions_bad_inputs_raise_named_errors():
+    """Regressions: each of these returned a number or raised a non-InvalidInputError."""
+    from mechkit.info_acquisition import random_instance, regret_slope, strict_exploration_rules
+
+    inst = binary_accuracy_instance([0.9], [0.1], payment_cap=1.0)
+    mech = Mechanism([0.0, 1.0], np.zeros((1, 2, 2, 2)))
+    kernel = [[[0.5, 0.5], [0.5, 0.5]], [[0.9, 0.1], [0.1, 0.9]]]
+    cases = [
+        (lambda: evaluate_mechanism(None, mech), "instance: must be an Instance"),
+        (lambda: evaluate_mechanism(inst, object()), "mechanism: must have recommendation"),
+        (lambda: evaluate_mechanism(inst, Mechanism([0.0, 1.0], np.full((1, 2, 2, 2), 5.0))),
+         r"payments: must be <= the instance's payment_cap=1.0"),
+        (lambda: strict_exploration_rules(None, 0.1), "instance: must be an Instance"),
+        (lambda: regret_slope([-1e3, 1e4, 1e5], [1.0, 2.0, 3.0]), "horizons: must be > 0"),
+        (lambda: regret_slope([0.0, 1e4, 1e5], [1.0, 2.0, 3.0]), "horizons: must be > 0"),
+        (lambda: regret_slope([1e3, 1e4, 1e5], [1.0, 2.0, 3.0], level=1.5), r"level: must lie in \(0, 1\)"),
+        (lambda: regret_slope([1e3, 1e4, 1e5], [1.0, 2.0, 3.0], level=math.nan), "level: must be a finite"),
+        (lambda: regret_slope([1e3, 1e3, 1e3], [1.0, 2.0, 3.0]), "horizons: need at least two distinct"),
+        (lambda: minimum_payment(kernel, 0.5, [0.0, 0.1], 1), "prior: must be 1-dimensional"),
+        (lambda: minimum_payment(kernel, [0.5, 0.5], [0.0, 0.1], True), "effort: must be an int"),
+        (lambda: optimal_mechanism(inst, correlated="no"), "correlated: must be True or False"),
+        (lambda: optimal_mechanism(inst, solver="ECOS"), "solver: selects the cvxpy solver"),
+        (lambda: binary_accuracy_instance([0.9], [-0.1]), "costs: the cost of working must be >= 0"),
+        (lambda: random_instance(1, 2, 2, 2, cost_scale=math.inf), "cost_scale: must be a finite"),
+        (lambda: random_instance(1, 2, 2, 2, cost_scale=-1.0), "cost_scale: must be >= 0"),
+    ]
+    for call, match in cases:
+        with pytest.raises(InvalidInputError, match=match):
+            call()
+    # payments at the cap up to float noise are accepted
+    ok = np.zeros((1, 2, 2, 2))
+    ok[0, 1, 0, 0] = 1.0 + 1e-12
+    assert evaluate_mechanism(inst, Mechanism([0.0, 1.0], ok)).max_gain > -np.inf
+
+
+def test_duality_proof_refuses_data_it_would_round():
+    """Regression: certify_lp read every coefficient with limit_denominator(10^4), so an LP
+    with a non-decimal coefficient was 'certified' for a different (rounded) LP: cost
+    0.050000001 was read as 1/20 and the value 2/3 certified, while the LP's value is
+    0.8 - 0.8 * 0.050000001 / 0.3 = 2/3 - 1.33e-9."""
+    from fractions import Fraction
+
+    from proofs.info_acquisition_duality import certify_lp, correlated_lp
+
+    ok, value, details = certify_lp(correlated_lp(binary_accuracy_instance([0.8], [0.050000001])))
+    assert not ok and value is None
+    assert "not rational" in details["status"]
+    ok, value, _ = certify_lp(correlated_lp(binary_accuracy_instance([0.8], [0.05])))
+    assert ok and value == -Fraction(2, 3)
+
+
+@pytest.mark.parametrize("method", ["lp", "fast"])
+def test_a_failing_duality_certificate_is_not_returned_as_a_number(monkeypatch, method):
+    """Regression: the certificate (duality gap, primal/dual infeasibility) was only recorded;
+    a HiGHS answer labelled optimal whose point violates the LP was still returned as a value."""
+    import dataclasses
+
+    import solvers.lp
+    from mechkit.errors import SolverError
+
+    real = solvers.lp.solve_lp
+
+    def corrupted(*args, **kwargs):
+        sol = real(*args, **kwargs)
+        return dataclasses.replace(sol, x=sol.x + 1e-3, row_dual=sol.row_dual * 1.5)
+
+    monkeypatch.setattr(solvers.lp, "solve_lp", corrupted)
+    with pytest.raises(SolverError, match="LP-duality certificate fails"):
+        optimal_mechanism(binary_accuracy_instance([0.9], [0.1]), method=method)

@@ -181,3 +181,37 @@ def test_regret_slope_fit():
     assert fit["slope"] == pytest.approx(2 / 3, abs=1e-9)
     with pytest.raises(InvalidInputError, match="need at least 3 positive regrets"):
         regret_slope([1.0, 2.0], [1.0, 2.0])
+
+
+def test_cost_search_beliefs_do_not_read_the_truth():
+    """Regression: the learner's belief about the zero-payment efforts came from the true costs.
+
+    Two instances with identical kernels whose agent 0 is unpaid-cheapest at effort 0 resp. 1:
+    without observations the learner's beliefs must coincide; with observations they must be
+    read from the reports (and then match what the agents really play)."""
+    from mechkit.info_acquisition.online import _CostSearch
+
+    K = [[[0.5, 0.5], [0.5, 0.5]], [[0.95, 0.05], [0.05, 0.95]]]
+    insts = [Instance([0.5, 0.5], np.eye(2), [c, [0.0, 0.1]], signals=[K, K], payment_cap=1.0)
+             for c in ([0.0, 0.1], [0.1, 0.0])]
+    q_hat = insts[0].q.copy()
+    blind = []
+    for inst in insts:
+        search = _CostSearch(inst, q_hat, np.random.default_rng(0), 200, 0)
+        search.identify_base()
+        blind.append(list(search.believed_base))
+        seeing = _CostSearch(inst, q_hat, np.random.default_rng(0), 200, 10_000)
+        seeing.identify_base()
+        assert seeing.believed_base == seeing.zero_payment_efforts
+        assert seeing.rounds == 200 and seeing.remaining == 10_000 - 200
+    assert blind[0] == blind[1]
+
+
+def test_exploration_rule_must_be_truthful_at_its_effort():
+    """Regression: a rule that strictly implements effort 1 but rewards reporting the opposite
+    signal was accepted, and the simulator then scored exploration under truthful reports."""
+    inst = binary_accuracy_instance([0.9], [0.1], payment_cap=1.0)
+    flipped = np.array([[0.0, 0.5], [0.5, 0.0]])      # pays when the report differs from θ
+    learner = ExploreThenCommit([[np.zeros((2, 2)), flipped]], margin=0.05)
+    with pytest.raises(InvalidInputError, match=r"exploration_rules\[0\]\[1\]: truthful reporting is not optimal"):
+        simulate_online(inst, learner, 1000)
