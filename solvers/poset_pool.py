@@ -18,8 +18,10 @@ Two kernels:
 Ties are decided on the computed floating-point sums (exact for integer or dyadic
 inputs).  The arg-max output holds the bitmask of the chosen up-set.  ``x`` is
 ``(B, C, H, W)`` C-contiguous float32 or float64 (one specialisation per dtype).  The
-forward kernels also return a finiteness probe, ``sum(t - t)`` over window totals ``t``,
-which is ``0`` for finite input and NaN as soon as an input is NaN or infinite.  The
+forward kernels also return a finiteness probe, ``sum(t - t)`` with ``t = 2 * sum |x_k|``
+over each window, which is ``0`` when no sum of window entries can overflow and NaN as
+soon as an input is NaN or infinite or a window is too large for the dtype (a subset sum
+``inf - inf = NaN`` would otherwise be skipped by the max and give a wrong finite value).  The
 backward kernels return ``(grad_in, flag, bits_or)``: ``flag`` is 1 when an upstream
 gradient is NaN or infinite and ``bits_or`` the OR of all arg-max bitmasks, so the
 caller validates both without extra passes.
@@ -99,7 +101,8 @@ def _row_arg(r0, r1, p, out, arg, probe, n):  # noqa: ANN001
         v, u = _window_arg_jit(a, b, c, d, p)
         out[j] = v
         arg[j] = u
-        t = (a + b) + (c + d)
+        t = (abs(a) + abs(b)) + (abs(c) + abs(d))
+        t = t + t
         probe[j] += t - t
 
 
@@ -113,7 +116,8 @@ def _row_value(r0, r1, p, out, probe, n):  # noqa: ANN001
         c = r1[2 * j]
         d = r1[2 * j + 1]
         out[j] = _window_value_jit(a, b, c, d, p)
-        t = (a + b) + (c + d)
+        t = (abs(a) + abs(b)) + (abs(c) + abs(d))
+        t = t + t
         probe[j] += t - t
 
 
@@ -146,7 +150,8 @@ def _pool2x2_forward(
                     v, u = _window_arg_jit(a, zero, cc, zero, p)
                     out[b, c, i, We] = v
                     arg[b, c, i, We] = u
-                    t = a + cc
+                    t = abs(a) + abs(cc)
+                    t = t + t
                     probe[We] += t - t
     return out, arg, float(probe.sum())
 
@@ -177,7 +182,8 @@ def _pool2x2_forward_value(
                     a = r0[W - 1]
                     cc = r1[W - 1]
                     out[b, c, i, We] = _window_value_jit(a, zero, cc, zero, p)
-                    t = a + cc
+                    t = abs(a) + abs(cc)
+                    t = t + t
                     probe[We] += t - t
     return out, float(probe.sum())
 

@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mechkit._validate import as_int_array, check_choice, check_real
-from mechkit.errors import InvalidInputError
+from mechkit._validate import as_float_array, as_int_array, check_choice, check_real
+from mechkit.errors import InvalidInputError, SolverError
 
 __all__ = ["TooManyTermsError", "TropicalPolynomial", "TropicalRational", "upper_hull_mask"]
 
@@ -73,8 +73,13 @@ def upper_hull_mask(points: ArrayLike, heights: ArrayLike, *, tol: float = 1e-9,
     >>> upper_hull_mask([[0], [1], [2]], [0.0, 0.0, 0.0]).tolist()
     [True, False, True]
     """
-    A = np.asarray(points, dtype=np.float64)
-    c = np.asarray(heights, dtype=np.float64)
+    A = as_float_array(points, "points", ndim=2, allow_empty=True)
+    c = as_float_array(heights, "heights", ndim=1, allow_empty=True)
+    if c.shape[0] != A.shape[0]:
+        raise InvalidInputError(f"heights: must have one entry per point ({A.shape[0]}); got {c.shape[0]}")
+    tol = check_real(tol, "tol")
+    if tol < 0:
+        raise InvalidInputError(f"tol: must be >= 0; got {tol}")
     check_choice(method, "method", ("hull", "lp"))
     m = A.shape[0]
     if m <= 1:
@@ -133,7 +138,10 @@ def _upper_lp(A: NDArray[np.float64], c: NDArray[np.float64], tol: float) -> NDA
         cost[-1] = -1.0
         bounds = [(None, None)] * d + [(None, 1.0)]
         res = linprog(cost, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs")
-        keep[k] = res.status == 0 and -res.fun > tol
+        if res.status != 0:  # the LP is always feasible and bounded (s <= 1)
+            raise SolverError(f"upper_hull_mask: margin LP for term {k} ended with status "
+                              f"{res.status} ({res.message}); dropping the term could change F")
+        keep[k] = -res.fun > tol
     return keep
 
 
@@ -174,7 +182,7 @@ class TropicalPolynomial:
             exps = np.zeros((0, d), dtype=np.int64)
         else:
             exps = as_int_array(exponents, "exponents", ndim=2)
-        coefs = np.asarray(coefficients, dtype=np.float64).reshape(-1)
+        coefs = as_float_array(coefficients, "coefficients", allow_empty=True, finite=False).reshape(-1)
         if coefs.shape[0] != exps.shape[0]:
             raise InvalidInputError(
                 f"coefficients: must have one entry per term ({exps.shape[0]}); got {coefs.shape[0]}"
@@ -213,12 +221,16 @@ class TropicalPolynomial:
     @classmethod
     def constant(cls, c: float, nvars: int) -> TropicalPolynomial:
         """The constant ``c`` in ``nvars`` variables."""
+        if isinstance(nvars, bool) or not isinstance(nvars, numbers.Integral) or nvars < 1:
+            raise InvalidInputError(f"nvars: must be a positive integer; got {nvars!r}")
         return cls(np.zeros((1, nvars), dtype=np.int64), [check_real(c, "c")])
 
     @classmethod
     def variable(cls, i: int, nvars: int) -> TropicalPolynomial:
         """The monomial ``x_i``."""
-        if not 0 <= i < nvars:
+        if isinstance(nvars, bool) or not isinstance(nvars, numbers.Integral) or nvars < 1:
+            raise InvalidInputError(f"nvars: must be a positive integer; got {nvars!r}")
+        if isinstance(i, bool) or not isinstance(i, numbers.Integral) or not 0 <= i < nvars:
             raise InvalidInputError(f"i: must lie in [0, {nvars - 1}]; got {i}")
         e = np.zeros((1, nvars), dtype=np.int64)
         e[0, i] = 1
@@ -277,11 +289,9 @@ class TropicalPolynomial:
             if arr.shape != (self.nvars,):
                 raise InvalidInputError(f"x: exact evaluation takes shape ({self.nvars},); got {arr.shape}")
             return self.evaluate_exact(list(arr))
-        xv = np.asarray(x, dtype=np.float64)
-        if xv.shape[-1] != self.nvars:
+        xv = as_float_array(x, "x", allow_empty=True)
+        if xv.ndim == 0 or xv.shape[-1] != self.nvars:
             raise InvalidInputError(f"x: last axis must have length {self.nvars}; got shape {xv.shape}")
-        if np.isnan(xv).any():
-            raise InvalidInputError("x: must not contain NaN")
         vals = xv @ (self._exps.T / self._den) + self._coefs
         out = vals.max(axis=-1)
         return float(out) if out.ndim == 0 else out
@@ -301,7 +311,11 @@ class TropicalPolynomial:
 
     def argmax_terms(self, x: ArrayLike, *, tol: float = 1e-9) -> NDArray[np.int64]:
         """Indices of the terms attaining the maximum at ``x`` (within ``tol``)."""
-        xv = np.asarray(x, dtype=np.float64).reshape(self.nvars)
+        xv = as_float_array(x, "x").reshape(-1)
+        if xv.shape[0] != self.nvars:
+            raise InvalidInputError(f"x: must have {self.nvars} entries; got {xv.shape[0]}")
+        if self.num_terms == 0:
+            raise InvalidInputError("polynomial: has no terms (it is the tropical zero, -inf)")
         vals = self._exps @ xv / self._den + self._coefs
         return np.flatnonzero(vals >= vals.max() - tol)
 
@@ -319,7 +333,14 @@ class TropicalPolynomial:
 
     def _common(self, other: TropicalPolynomial) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
         den = self._den * other._den // math.gcd(self._den, other._den)
-        return self._exps * (den // self._den), other._exps * (den // other._den), den
+        fa, fb = den // self._den, den // other._den
+        for exps, f in ((self._exps, fa), (other._exps, fb)):
+            if exps.size and int(np.abs(exps).max()) * f >= _EXP_LIMIT:
+                raise InvalidInputError(
+                    f"exponents: overflow when bringing the denominators {self._den} and "
+                    f"{other._den} to their common multiple {den} (magnitudes reach 2**52)"
+                )
+        return self._exps * fa, other._exps * fb, den
 
     def oplus(self, other: TropicalPolynomial) -> TropicalPolynomial:
         """Tropical sum ``max(F, G)``."""
@@ -364,7 +385,10 @@ class TropicalPolynomial:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TropicalPolynomial) or other.nvars != self.nvars:
             return False
-        a, b, _ = self._common(other)
+        try:
+            a, b, _ = self._common(other)
+        except InvalidInputError:  # no common denominator fits: the exponent sets differ
+            return False
         if a.shape != b.shape:
             return False
         ia, ib = np.lexsort(a.T[::-1]), np.lexsort(b.T[::-1])

@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mechkit._optional import import_optional
-from mechkit._validate import check_int, check_positive
+from mechkit._validate import as_float_array, as_int_array, check_int, check_positive
 from mechkit.errors import InvalidInputError
 from mechkit.random import SeedLike, as_generator
 from mechkit.tropical.pooling import (
@@ -164,23 +164,35 @@ class SmallCNN:
         logits = flat @ self.params["Wd"] + self.params["bd"]
         return logits, {"cols": cols, "pooled": pooled, "flat": flat}
 
+    def _check_X(self, X: Any) -> NDArray[np.float64]:
+        return as_float_array(X, "X", shape=(None, 1, self.S, self.S))
+
+    def _check_y(self, y: Any, n: int) -> NDArray[np.int64]:
+        yv = as_int_array(y, "y", shape=(n,))
+        if yv.size and (int(yv.min()) < 0 or int(yv.max()) >= self.K):
+            raise InvalidInputError(f"y: labels must lie in [0, {self.K - 1}]; got {yv.min()}..{yv.max()}")
+        return yv
+
     def predict(self, X: NDArray[np.float64]) -> NDArray[np.int64]:
         """Predicted classes (evaluation mode)."""
-        logits, _ = self._forward(np.asarray(X, dtype=np.float64), training=False)
+        logits, _ = self._forward(self._check_X(X), training=False)
         return logits.argmax(axis=1)
 
     def loss(self, X: NDArray[np.float64], y: NDArray[np.int64], training: bool = False) -> float:
         """Mean cross-entropy."""
-        logits, _ = self._forward(np.asarray(X, dtype=np.float64), training=training)
-        return float(_xent(logits, np.asarray(y))[0])
+        Xv = self._check_X(X)
+        yv = self._check_y(y, Xv.shape[0])
+        logits, _ = self._forward(Xv, training=training)
+        return float(_xent(logits, yv)[0])
 
     def gradients(self, X: NDArray[np.float64], y: NDArray[np.int64],
                   training: bool = True) -> tuple[float, dict[str, NDArray[np.float64]]]:
         """Loss and gradients of every parameter (manual backward)."""
-        X = np.asarray(X, dtype=np.float64)
+        X = self._check_X(X)
         N = X.shape[0]
+        yv = self._check_y(y, N)
         logits, cache = self._forward(X, training=training)
-        loss, dlogits = _xent(logits, np.asarray(y))
+        loss, dlogits = _xent(logits, yv)
         grads = {"Wd": cache["flat"].T @ dlogits, "bd": dlogits.sum(axis=0)}
         dflat = dlogits @ self.params["Wd"].T
         dpooled = dflat.reshape(cache["pooled"].shape) * (cache["pooled"] > 0)
@@ -192,6 +204,7 @@ class SmallCNN:
 
     def train_step(self, X: NDArray[np.float64], y: NDArray[np.int64], lr: float = 0.01) -> float:
         """One Adam step on a mini-batch; returns the batch loss."""
+        lr = check_positive(lr, "lr")
         loss, grads = self.gradients(X, y, training=True)
         self._t += 1
         b1, b2, eps = 0.9, 0.999, 1e-8

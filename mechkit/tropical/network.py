@@ -77,6 +77,10 @@ def _thresholds(thresholds: Sequence[float | None] | None, L: int) -> list[float
 
 def _layers(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike], exact_weights: bool,
             rational: bool) -> tuple[list[Any], list[Any], int]:
+    try:
+        weights, biases = list(weights), list(biases)
+    except TypeError as err:
+        raise InvalidInputError("weights, biases: must be sequences with one array per layer") from err
     if len(weights) == 0:
         raise InvalidInputError("weights: need at least one layer")
     if len(biases) != len(weights):
@@ -93,8 +97,10 @@ def _layers(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike], exact_wei
             if rational:
                 try:
                     Wm: Any = np.array([[Fraction(v) for v in row] for row in raw.tolist()], dtype=object)
-                except (TypeError, ValueError) as err:
-                    raise InvalidInputError(f"{name}: entries must be rational numbers ({err})") from err
+                except (TypeError, ValueError, OverflowError) as err:
+                    raise InvalidInputError(
+                        f"{name}: entries must be finite rational numbers ({err})"
+                    ) from err
             else:
                 Wm = raw
         else:
@@ -231,8 +237,12 @@ def linear_region_bound(input_dim: int, hidden_widths: Sequence[int]) -> int:
     81
     """
     d = check_int(input_dim, "input_dim", minimum=1)
+    try:
+        widths = list(hidden_widths)
+    except TypeError as err:
+        raise InvalidInputError(f"hidden_widths: must be a sequence of ints; got {hidden_widths!r}") from err
     total = 1
-    for k, n in enumerate(hidden_widths):
+    for k, n in enumerate(widths):
         n = check_int(n, f"hidden_widths[{k}]", minimum=1)
         total *= sum(math.comb(n, i) for i in range(d + 1))
     return total
@@ -320,7 +330,7 @@ def linear_regions_1d(
         lo0: Fraction | None = None
         hi0: Fraction | None = None
     else:
-        if len(domain) != 2:
+        if not isinstance(domain, (tuple, list, np.ndarray)) or len(domain) != 2:
             raise InvalidInputError(f"domain: must be (lo, hi); got {domain!r}")
         lo_f, hi_f = (as_float_array([domain[0], domain[1]], "domain")).tolist()
         if not lo_f < hi_f:
@@ -484,7 +494,7 @@ def linear_regions_2d(
     if d != 2:
         raise InvalidInputError(f"weights: linear_regions_2d needs two inputs; got {d}")
     ts = _thresholds(thresholds, len(Ws))
-    if len(box) != 4:
+    if not isinstance(box, (tuple, list, np.ndarray)) or len(box) != 4:
         raise InvalidInputError(f"box: must be (x_lo, x_hi, y_lo, y_hi); got {box!r}")
     xl, xh, yl, yh = (Fraction(v) for v in as_float_array(list(box), "box").tolist())
     if not (xl < xh and yl < yh):

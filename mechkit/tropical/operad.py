@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -50,6 +51,12 @@ def _check(p: object, name: str) -> Poset:
     if not isinstance(p, Poset):
         raise InvalidInputError(f"{name}: must be a Poset; got {type(p).__name__}")
     return p
+
+
+def _check_values(xs: Sequence[Any], name: str) -> None:
+    for i, v in enumerate(xs):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+            raise InvalidInputError(f"{name}: entries must be finite real numbers; entry {i} is {v!r}")
 
 
 def compose(P: Poset, Qs: Sequence[Poset]) -> Poset:
@@ -77,7 +84,14 @@ def compose(P: Poset, Qs: Sequence[Poset]) -> Poset:
 
 
 def partial_compose(P: Poset, p: int, Q: Poset) -> Poset:
-    """``P ∘_p Q``: substitute ``Q`` for the point ``p`` of ``P``."""
+    """``P ∘_p Q``: substitute ``Q`` for the point ``p`` of ``P``.
+
+    Examples
+    --------
+    >>> from mechkit.tropical.poset import antichain, chain
+    >>> partial_compose(chain(2), 1, antichain(2)).covers  # 0 below both copies of Q's points
+    ((0, 1), (0, 2))
+    """
     P = _check(P, "P")
     Q = _check(Q, "Q")
     if isinstance(p, bool) or not isinstance(p, numbers.Integral) or not 0 <= int(p) < P.n:
@@ -96,9 +110,13 @@ def filter_value(P: Poset, x: Sequence[Any]) -> Any:
     6
     """
     P = _check(P, "P")
-    xs = list(x)
+    try:
+        xs = list(x)
+    except TypeError as err:
+        raise InvalidInputError(f"x: must be a sequence of {P.n} numbers; got {x!r}") from err
     if len(xs) != P.n:
         raise InvalidInputError(f"x: must have {P.n} entries; got {len(xs)}")
+    _check_values(xs, "x")
     return max(sum((xs[i] for i in _bits(u)), 0) for u in P.upset_masks())
 
 
@@ -127,7 +145,7 @@ def composed_filter_value(P: Poset, Qs: Sequence[Poset], xs: Sequence[Sequence[A
     if len(Qs) != P.n or len(xs) != P.n:
         raise InvalidInputError(f"Qs, xs: need one entry per point of P ({P.n})")
     inner = [filter_value(q, blk) for q, blk in zip(Qs, xs, strict=True)]
-    totals = [sum(list(blk), 0) for blk in xs]
+    totals = [sum(list(blk), 0) for blk in xs]  # blocks validated by filter_value
     best = None
     for u in P.upset_masks():
         val: Any = 0

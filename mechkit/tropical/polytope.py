@@ -24,6 +24,7 @@ Fraction(5, 24)
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -31,7 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mechkit._validate import check_choice, check_int
+from mechkit._validate import as_float_array, check_choice, check_int
 from mechkit.errors import InvalidInputError
 from mechkit.tropical.poset import DEFAULT_MAX_UPSETS, Poset, _bits
 
@@ -200,9 +201,15 @@ class PosetPolytope:
 
     def contains(self, x: ArrayLike) -> bool:
         """Whether the point ``x`` satisfies every facet inequality (exact for rationals)."""
-        pt = list(x)  # type: ignore[arg-type]
+        try:
+            pt = list(x)  # type: ignore[arg-type]
+        except TypeError as err:
+            raise InvalidInputError(f"x: must be a sequence of {self.poset.n} numbers; got {x!r}") from err
         if len(pt) != self.poset.n:
             raise InvalidInputError(f"x: must have length {self.poset.n}; got {len(pt)}")
+        for i, v in enumerate(pt):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+                raise InvalidInputError(f"x: entries must be finite real numbers; entry {i} is {v!r}")
         for row, rhs in zip(self.A.tolist(), self.b.tolist(), strict=True):
             if sum(a * v for a, v in zip(row, pt, strict=True) if a) > rhs:
                 return False
@@ -210,7 +217,7 @@ class PosetPolytope:
 
     def support(self, y: ArrayLike) -> float:
         """Support function ``max over vertices v of <v, y>`` (for ``O(P)`` this is ``f_P``)."""
-        yv = np.asarray(y, dtype=np.float64)
+        yv = as_float_array(y, "y", allow_empty=True)
         if yv.shape != (self.poset.n,):
             raise InvalidInputError(f"y: must have shape ({self.poset.n},); got {yv.shape}")
         return float((self.vertices @ yv).max())
@@ -279,7 +286,7 @@ def order_polytope(poset: Poset, *, max_vertices: int = DEFAULT_MAX_UPSETS) -> P
                          np.array(rhs, dtype=np.int64), vol, e, tuple(names))
 
 
-def _maximal_chains(p: Poset) -> list[list[int]]:
+def _maximal_chains(p: Poset, max_count: int | None = None) -> list[list[int]]:
     out: list[list[int]] = []
 
     def walk(path: list[int]) -> None:
@@ -287,6 +294,8 @@ def _maximal_chains(p: Poset) -> list[list[int]]:
         ups = [j for j in _bits(p.above[last]) if not (p.above[last] & p.below[j])]
         if not ups:
             out.append(list(path))
+            if max_count is not None and len(out) > max_count:
+                raise InvalidInputError(f"poset: more than max_facets={max_count} maximal chains")
             return
         for j in ups:
             path.append(j)
@@ -313,7 +322,8 @@ def chain_polytope(poset: Poset, *, max_vertices: int = DEFAULT_MAX_UPSETS,
     (5, 5, Fraction(1, 24))
     """
     p = _check_poset(poset)
-    ants = sorted(p.antichains(), key=lambda a: (len(a), sorted(a)))
+    max_vertices = check_int(max_vertices, "max_vertices", minimum=1)
+    ants = sorted(p.antichains(max_vertices), key=lambda a: (len(a), sorted(a)))
     if len(ants) > max_vertices:
         raise InvalidInputError(f"poset: more than max_vertices={max_vertices} antichains")
     verts = np.zeros((len(ants), p.n), dtype=np.int8)
@@ -329,9 +339,7 @@ def chain_polytope(poset: Poset, *, max_vertices: int = DEFAULT_MAX_UPSETS,
         rows.append(r)
         rhs.append(0)
         names.append(f"x{i} >= 0")
-    chains = _maximal_chains(p)
-    if len(chains) > max_facets:
-        raise InvalidInputError(f"poset: more than max_facets={max_facets} maximal chains")
+    chains = _maximal_chains(p, check_int(max_facets, "max_facets", minimum=0))
     for c in chains:
         r = [0] * p.n
         for i in c:

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mechkit._validate import check_choice, check_int, check_real
+from mechkit._validate import as_float_array, check_choice, check_int, check_real
 from mechkit.errors import InvalidInputError
 from mechkit.random import SeedLike, as_generator
 from mechkit.tropical.poset import Poset, _bits, four_point_poset
@@ -102,8 +102,8 @@ class PosetFilter:
         return np.array([[(u >> i) & 1 for i in range(n)] for u in self.upsets], dtype=np.float64)
 
     def __call__(self, window: ArrayLike) -> float:
-        """``f_P`` of one flattened window (float64 arithmetic)."""
-        w = np.asarray(window, dtype=np.float64).reshape(-1)
+        """``f_P`` of one flattened window (float64 arithmetic; NaN propagates)."""
+        w = as_float_array(window, "window", finite=False).reshape(-1)
         if w.shape[0] != self.poset.n:
             raise InvalidInputError(f"window: must have {self.poset.n} entries; got {w.shape[0]}")
         return float((self.vertex_matrix() @ w).max())
@@ -296,6 +296,7 @@ def poset_pool(
     ------
     InvalidInputError
         For non-4-D or non-numeric input, NaN or infinite entries (the first is named),
+        windows whose sums could overflow the dtype (``2 * sum |x|`` above its maximum),
         an empty spatial axis, or an invalid poset / family.
 
     Examples
@@ -313,6 +314,7 @@ def poset_pool(
     k = check_int(kernel_size, "kernel_size", minimum=1, maximum=7)
     s = k if stride is None else check_int(stride, "stride", minimum=1)
     check_choice(method, "method", ("auto", "enumerate", "closure"))
+    max_upsets = check_int(max_upsets, "max_upsets", minimum=1)
     arr = _as_tensor(x, "x")
     H, W = arr.shape[2], arr.shape[3]
     if H == 0 or W == 0:
@@ -333,9 +335,18 @@ def poset_pool(
         bits = np.array(filt.upsets, dtype=np.int64)
         Ho, Wo = _geometry(H, W, k, s)
         out, arg, probe = pool_forward(arr, filt.parent, filt.elem, bits, k, s, Ho, Wo)
+        if math.isfinite(probe) and arr.size and (
+            float(np.abs(arr).max()) * (2 * k * k) > float(np.finfo(arr.dtype).max)
+        ):
+            probe = math.nan  # a partial up-set sum may have overflowed
     if not math.isfinite(probe):
         _raise_nonfinite(arr, "x")
-        _raise_nonfinite(out, "output (overflow)")
+        # finite input, but a window sum overflowed the dtype: the max over the up-set
+        # sums (some of them inf - inf = NaN) is not trustworthy, so never return it
+        raise InvalidInputError(
+            f"x: window sums overflow {arr.dtype} (largest |x| is {float(np.abs(arr).max())}); "
+            "rescale the input (or pass float64 instead of float32)"
+        )
     if return_argmax:
         return out, arg
     return out
@@ -382,7 +393,13 @@ def poset_pool_backward(
     k = check_int(kernel_size, "kernel_size", minimum=1, maximum=7)
     s = k if stride is None else check_int(stride, "stride", minimum=1)
     g = _as_tensor(grad_out, "grad_out")
-    shape = tuple(int(v) for v in input_shape)
+    try:
+        raw_shape = tuple(input_shape)
+    except TypeError as err:
+        raise InvalidInputError(f"input_shape: must be (B, C, H, W); got {input_shape!r}") from err
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in raw_shape):
+        raise InvalidInputError(f"input_shape: entries must be integers; got {input_shape!r}")
+    shape = tuple(int(v) for v in raw_shape)
     if len(shape) != 4 or min(shape) < 0 or shape[2] == 0 or shape[3] == 0:
         raise InvalidInputError(f"input_shape: must be (B, C, H, W) with H, W >= 1; got {input_shape}")
     B, C, H, W = shape
@@ -393,6 +410,10 @@ def poset_pool_backward(
     if a.shape != g.shape or not np.issubdtype(a.dtype, np.integer):
         raise InvalidInputError(
             f"argmax: must be an integer array of shape {g.shape}; got {a.dtype} {a.shape}"
+        )
+    if a.size and (int(a.min()) < 0 or int(a.max()) >> (k * k)):
+        raise InvalidInputError(
+            f"argmax: bitmasks must lie in [0, 2**{k * k}); got {a.min()}..{a.max()}"
         )
     if k == 2 and s == 2:
         g_in, flag, orb = pool2x2_backward(g, np.ascontiguousarray(a, dtype=np.int32), H, W)
@@ -423,7 +444,7 @@ class PosetPool:
                  stride: int | None = None) -> None:
         self.filter = poset_filter(poset, kernel_size)
         self.kernel_size = kernel_size
-        self.stride = stride
+        self.stride = None if stride is None else check_int(stride, "stride", minimum=1)
         self._cache: tuple[tuple[int, ...], NDArray[np.integer]] | None = None
 
     def forward(self, x: ArrayLike, training: bool = True) -> NDArray[np.floating]:
@@ -463,7 +484,10 @@ def poset_filter_value(poset: Poset, x: ArrayLike) -> tuple[float, frozenset[int
 
     if not isinstance(poset, Poset):
         raise InvalidInputError(f"poset: must be a Poset; got {type(poset).__name__}")
-    w = np.asarray(x, dtype=np.float64).reshape(-1)
+    try:
+        w = np.asarray(x, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as err:
+        raise InvalidInputError(f"x: must be an array of {poset.n} real numbers; got {x!r}") from err
     if w.shape[0] != poset.n:
         raise InvalidInputError(f"x: must have {poset.n} entries; got {w.shape[0]}")
     _raise_nonfinite(w, "x")
@@ -512,12 +536,15 @@ class _BlockPool:
     def __init__(self, kernel_size: int = 2) -> None:
         self.kernel_size = check_int(kernel_size, "kernel_size", minimum=1, maximum=7)
         self._cache: Any = None
+        self._out_shape: tuple[int, ...] = ()
 
     def _prep(self, x: ArrayLike) -> NDArray[np.floating]:
         arr = _as_tensor(x, "x")
         if arr.shape[2] == 0 or arr.shape[3] == 0:
             raise InvalidInputError(f"x: spatial axes must be non-empty; got shape {arr.shape}")
         _raise_nonfinite(arr, "x")
+        k = self.kernel_size
+        self._out_shape = (arr.shape[0], arr.shape[1], -(-arr.shape[2] // k), -(-arr.shape[3] // k))
         return arr
 
     def _grad(self, grad_out: ArrayLike) -> NDArray[np.floating]:
@@ -525,6 +552,11 @@ class _BlockPool:
             raise InvalidInputError("backward: call forward first")
         g = _as_tensor(grad_out, "grad_out")
         _raise_nonfinite(g, "grad_out")
+        expected = self._out_shape
+        if g.shape != expected:
+            raise InvalidInputError(
+                f"grad_out: must have the forward output's shape {expected}; got {g.shape}"
+            )
         return g
 
     def __repr__(self) -> str:
@@ -602,7 +634,9 @@ class MixedPool(_BlockPool):
     def forward(self, x: ArrayLike, training: bool = True) -> NDArray[np.floating]:
         """Pooled output."""
         self._cache = True
-        return self.alpha * self._max.forward(x) + (1 - self.alpha) * self._avg.forward(x)
+        out = self.alpha * self._max.forward(x) + (1 - self.alpha) * self._avg.forward(x)
+        self._out_shape = out.shape
+        return out
 
     def backward(self, grad_out: ArrayLike) -> NDArray[np.floating]:
         """Gradient with respect to the input."""
@@ -642,6 +676,7 @@ class StochasticMixedPool(_BlockPool):
         else:
             lam = np.full(mx.shape, self.p, dtype=mx.dtype)
         self._cache = lam
+        self._out_shape = mx.shape
         return lam * mx + (1 - lam) * av
 
     def backward(self, grad_out: ArrayLike) -> NDArray[np.floating]:
@@ -674,8 +709,10 @@ class GeMPool(_BlockPool):
         """Pooled output."""
         blocks, H, W = _blocks(self._prep(x), self.kernel_size)
         clamped = np.maximum(blocks, self.eps)
-        mean = (clamped ** self.p).mean(axis=-1)
-        out = mean ** (1.0 / self.p)
+        # scaled by the window maximum so that x**p cannot overflow (or underflow) for large p
+        top = clamped.max(axis=-1)
+        mean = ((clamped / top[..., None]) ** self.p).mean(axis=-1)
+        out = top * mean ** (1.0 / self.p)
         self._cache = (blocks, clamped, mean, out, H, W)
         return out
 
@@ -684,7 +721,8 @@ class GeMPool(_BlockPool):
         g = self._grad(grad_out)
         blocks, clamped, _, out, H, W = self._cache
         k2 = blocks.shape[-1]
-        # d out / d x_i = out^(1-p) * x_i^(p-1) / k2 on the active (unclamped) entries
-        d = (out ** (1.0 - self.p))[..., None] * clamped ** (self.p - 1.0) / k2
+        # d out / d x_i = out^(1-p) * x_i^(p-1) / k2 = (x_i / out)^(p-1) / k2 on the active
+        # (unclamped) entries, written as a ratio so that it cannot overflow
+        d = (clamped / out[..., None]) ** (self.p - 1.0) / k2
         d = np.where(blocks >= self.eps, d, 0.0)
         return _unblocks((g[..., None] * d).astype(g.dtype), self.kernel_size, H, W)

@@ -106,6 +106,11 @@ def _check_label(value: object, n: int, where: str) -> int:
     return v
 
 
+def _check_other_poset(other: object) -> None:
+    if not isinstance(other, Poset):
+        raise InvalidInputError(f"other: must be a Poset; got {type(other).__name__}")
+
+
 def _find_cycle(n: int, succ: list[int]) -> list[int]:
     """A directed cycle of the relation graph, as a list of points (first == last)."""
     color = [0] * n
@@ -280,7 +285,11 @@ class Poset:
     def is_upset(self, subset: Iterable[int]) -> bool:
         """Whether ``subset`` is an up-set (filter)."""
         mask = 0
-        for v in subset:
+        try:
+            items = list(subset)
+        except TypeError as err:
+            raise InvalidInputError(f"subset: must be an iterable of points; got {subset!r}") from err
+        for v in items:
             mask |= 1 << _check_label(v, self.n, "subset")
         return all(self._above[i] & ~mask == 0 for i in _bits(mask))
 
@@ -290,7 +299,10 @@ class Poset:
 
     def relabel(self, perm: Sequence[int]) -> Poset:
         """The isomorphic poset with point ``i`` renamed ``perm[i]``."""
-        p = [int(v) for v in perm]
+        try:
+            p = [_check_label(v, max(self.n, 1), "perm") for v in perm]
+        except TypeError as err:
+            raise InvalidInputError(f"perm: must be a permutation of 0..{self.n - 1}; got {perm!r}") from err
         if sorted(p) != list(range(self.n)):
             raise InvalidInputError(f"perm: must be a permutation of 0..{self.n - 1}; got {list(perm)}")
         return Poset(self.n, [(p[a], p[b]) for a, b in self.relations])
@@ -355,19 +367,21 @@ class Poset:
         """Number of up-sets (= down-sets = antichains = lattice points of ``O(P)``)."""
         return int(self.downset_masks(max_count).shape[0])
 
-    def antichains(self) -> Iterator[frozenset[int]]:
+    def antichains(self, max_count: int = DEFAULT_MAX_UPSETS) -> Iterator[frozenset[int]]:
         """Iterate over the antichains (the minimal elements of each up-set)."""
-        for u in self.upset_masks():
+        for u in self.upset_masks(max_count):
             yield frozenset(i for i in _bits(u) if not (self._below[i] & u))
 
     # ------------------------------------------------------- sums and structure
     def disjoint_union(self, other: Poset) -> Poset:
         """``P + Q``: ``other``'s points are relabelled ``n, n+1, ...``; no relations across."""
+        _check_other_poset(other)
         s = self.n
         return Poset(s + other.n, [*self.relations, *((a + s, b + s) for a, b in other.relations)])
 
     def ordinal_sum(self, other: Poset) -> Poset:
         """``P ⊕ Q``: every point of ``self`` below every point of ``other`` (relabelled after)."""
+        _check_other_poset(other)
         s = self.n
         rel = [*self.relations, *((a + s, b + s) for a, b in other.relations)]
         rel += [(a, s + b) for a in range(s) for b in range(other.n)]
@@ -376,6 +390,8 @@ class Poset:
     def induced(self, points: Sequence[int]) -> Poset:
         """The subposet on ``points`` (relabelled ``0..len-1`` in the given order)."""
         pts = [_check_label(p, self.n, "points") for p in points]
+        if len(set(pts)) != len(pts):
+            raise InvalidInputError(f"points: must be distinct; got {list(points)}")
         index = {p: k for k, p in enumerate(pts)}
         return Poset(len(pts), [(index[a], index[b]) for a, b in self.relations
                                 if a in index and b in index])
@@ -621,6 +637,15 @@ def _family_masks(n: int, family: ArrayLike | Iterable[Iterable[int]]) -> list[i
 
 
 # ------------------------------------------------------------------ constructors
+def _check_size(value: object, name: str, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 0 or (
+        maximum is not None and int(value) > maximum
+    ):
+        rng = f"[0, {maximum}]" if maximum is not None else ">= 0"
+        raise InvalidInputError(f"{name}: must be an integer {rng}; got {value!r}")
+    return int(value)
+
+
 def chain(n: int) -> Poset:
     """The chain ``0 < 1 < ... < n-1``.
 
@@ -629,11 +654,18 @@ def chain(n: int) -> Poset:
     >>> chain(3).covers
     ((0, 1), (1, 2))
     """
-    return Poset(n, [(i, i + 1) for i in range(int(n) - 1)])
+    n = _check_size(n, "n")
+    return Poset(n, [(i, i + 1) for i in range(n - 1)])
 
 
 def antichain(n: int) -> Poset:
-    """``n`` pairwise incomparable points."""
+    """``n`` pairwise incomparable points.
+
+    Examples
+    --------
+    >>> antichain(3).num_upsets()  # every subset is an up-set
+    8
+    """
     return Poset(n)
 
 
@@ -645,7 +677,8 @@ def fence(n: int) -> Poset:
     >>> fence(4).covers
     ((0, 1), (2, 1), (2, 3))
     """
-    rel = [(i, i + 1) if i % 2 == 0 else (i + 1, i) for i in range(int(n) - 1)]
+    n = _check_size(n, "n")
+    rel = [(i, i + 1) if i % 2 == 0 else (i + 1, i) for i in range(n - 1)]
     return Poset(n, rel)
 
 
@@ -657,6 +690,8 @@ def grid(a: int, b: int) -> Poset:
     >>> grid(2, 2).covers
     ((0, 1), (0, 2), (1, 3), (2, 3))
     """
+    a = _check_size(a, "a")
+    b = _check_size(b, "b")
     rel = []
     for i in range(a):
         for j in range(b):
@@ -675,12 +710,20 @@ def boolean_lattice(k: int) -> Poset:
     >>> boolean_lattice(2).covers
     ((0, 1), (0, 2), (1, 3), (2, 3))
     """
+    k = _check_size(k, "k", maximum=10)
     rel = [(s, s | (1 << x)) for s in range(1 << k) for x in range(k) if not s >> x & 1]
     return Poset(1 << k, rel)
 
 
 def crown(k: int) -> Poset:
-    """The crown on ``2k`` points: minimal ``i`` below maximal ``k+j`` for every ``j != i``."""
+    """The crown on ``2k`` points: minimal ``i`` below maximal ``k+j`` for every ``j != i``.
+
+    Examples
+    --------
+    >>> crown(3).covers
+    ((0, 4), (0, 5), (1, 3), (1, 5), (2, 3), (2, 4))
+    """
+    k = _check_size(k, "k")
     return Poset(2 * k, [(i, k + j) for i in range(k) for j in range(k) if i != j])
 
 
@@ -752,6 +795,8 @@ def map_posets(fn: Callable[[Poset], Any], n: int, executor: Any = None) -> list
     >>> map_posets(lambda p: p.num_upsets(), 2)  # antichain, then chain
     [4, 3]
     """
+    if not callable(fn):
+        raise InvalidInputError(f"fn: must be callable; got {fn!r}")
     items = posets_up_to_isomorphism(n)
     if executor is None:
         return [fn(p) for p in items]
