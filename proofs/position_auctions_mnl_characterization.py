@@ -4,8 +4,10 @@ Claim (design note §1.3): for the MNL position auction with ``<= K`` shown ads,
 ``W* = max_x sum x_ij w_ij b_i / (w0 + sum x_ij w_ij)`` and
 ``g(lambda) = max_x sum x_ij w_ij (b_i - lambda)^+``.  Then ``g(W*) = w0 W*``,
 ``g(lambda) > w0 lambda`` for ``lambda < W*`` and ``g(lambda) < w0 lambda`` for
-``lambda > W*`` (unique root), every optimal allocation shows only ads with
-``b_i > W*``, and Dinkelbach's iteration from 0 reaches ``W*`` exactly.  Checked
+``lambda > W*`` (unique root), no optimal allocation shows an ad with ``b_i < W*`` and
+positive weight (an ad with ``b_i = W*`` may be added to an optimum without changing its
+value, so the "fewer ads" tie rule leaves it out: the optimum it selects shows only ads with
+``b_i > W*``), and Dinkelbach's iteration from 0 reaches ``W*`` exactly.  Checked
 exhaustively with ``fractions.Fraction`` on a grid of small instances.
 """
 
@@ -81,8 +83,9 @@ def verify() -> Certificate:
                         if not ok and len(failures) < 5:
                             failures.append(why)
     return Certificate(
-        claim="MNL welfare optimum W* is the unique root of g(lambda) = w0 lambda; optima show "
-              "only ads with b > W*; exact Dinkelbach reaches W*",
+        claim="MNL welfare optimum W* is the unique root of g(lambda) = w0 lambda; no optimum "
+              "shows an ad with b < W* (ads with b = W* can be dropped at no loss, so the "
+              "fewer-ads optimum shows only b > W*); exact Dinkelbach reaches W*",
         method="exhaustive",
         scope="n=2, m=2, w in {0, 1/2, 2}; n=3, m=2, w in {1/2, 2}; b in {0, 1, 3}; "
               "K <= m; w0 in {1, 1/2}; exact rationals",

@@ -9,7 +9,10 @@ auction:
 1. virtual bids ``max(phi_i, 0)`` and the MNL optimum over them (Dinkelbach);
 2. for every shown ad, the breakpoints of ``Phi(t) = max_x [t pi_i(x) + sum_{k != i}
    phi_k pi_k(x)]`` on ``[0, phi_i]`` by the tangent-line recursion (explicit stack);
-3. ``p_i = sum_k z_k (pi^(k) - pi^(k-1))`` with ``z_k = inf {v : phi_bar_i(v) >= t_k}``.
+3. ``p_i = sum_k z_k (pi^(k) - pi^(k-1))`` with ``z_k = inf {v : phi_bar_i(v) >= t_k}``;
+   where ``phi_bar_i`` is flat at ``t_k`` (an ironed interval ``[v_lo, v_hi)`` or a discrete
+   support point) the allocation is re-solved at ``phi_bar = t_k``: the CTR ``c`` the tie
+   rule gives there is reached at ``v_lo``, the rest of the jump only at ``v_hi``.
 
 Status per auction: 0 ok, 1 Dinkelbach cap, 3 matching failure, 4 more breakpoints than
 the stack holds (64), 5 a payment outside ``[0, b pi]`` beyond round-off.
@@ -52,6 +55,27 @@ def _threshold(seg: NDArray[np.float64], ns: int, t: float) -> float:
 
 
 _threshold_jit = njit(_threshold)
+
+
+def _flat_at(seg: NDArray[np.float64], ns: int, t: float) -> tuple[float, float, float]:
+    """``(v_lo, v_hi, value)`` of the run of flat segments with value ``t``.
+
+    Up to ``1e-9`` relative round-off; ``v_lo = nan`` when ``phi_bar`` is not flat at ``t``.
+    """
+    tol = 1e-9 * max(1.0, abs(t))
+    for s in range(ns):
+        if seg[s, 3] == 0.0 and seg[s, 1] > seg[s, 0] and abs(seg[s, 2] - t) <= tol:
+            al = seg[s, 2]
+            hi = seg[s, 1]
+            k = s
+            while k + 1 < ns and seg[k + 1, 3] == 0.0 and abs(seg[k + 1, 2] - al) <= tol:
+                k += 1
+                hi = seg[k, 1]
+            return seg[s, 0], hi, al
+    return np.nan, np.nan, np.nan
+
+
+_flat_at_jit = njit(_flat_at)
 
 
 def _solve_value(W: NDArray[np.float64], vb: NDArray[np.float64], w0: float, K: int,
@@ -167,7 +191,22 @@ def _myerson_one(W: NDArray[np.float64], b: NDArray[np.float64], phi: NDArray[np
         prev = 0.0
         p = 0.0
         for a in range(nb):
-            p += _threshold_jit(seg[i], nseg[i], bt[a]) * (bs[a] - prev)
+            v_lo, v_hi, al = _flat_at_jit(seg[i], nseg[i], bt[a])
+            if np.isnan(v_lo):
+                p += _threshold_jit(seg[i], nseg[i], bt[a]) * (bs[a] - prev)
+            else:
+                # phi_bar is flat at the breakpoint: every bid in [v_lo, v_hi) has virtual
+                # bid al, where the tie rule gives CTR cf; the rest of the jump needs v_hi
+                if v_hi == np.inf:
+                    v_hi = seg[i, nseg[i] - 1, 0]
+                vb[i] = al if al > 0.0 else 0.0
+                _, cf, st = _solve_value_jit(W, vb, w0, K, i, sp, C, top, mate, adpos, val,
+                                             pred, start)
+                vb[i] = own
+                if st != 0:
+                    return st
+                cf = min(max(cf, prev), bs[a])
+                p += v_lo * (cf - prev) + v_hi * (bs[a] - cf)
             prev = bs[a]
         hi = b[i] * ctr[i]
         if p < -1e-9 * max(1.0, hi) or p > hi + 1e-9 * max(1.0, hi):

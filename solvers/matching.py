@@ -18,7 +18,8 @@ Kernels (arrays in, arrays out; inputs are assumed valid, C-contiguous ``float64
     ``<= K``-matchings: ``x_t = argmax sum x w (b - lam_t)^+`` and ``lam_{t+1} = W(x_t)``
     until ``lam`` stops increasing.  ``lam0`` must be a lower bound of the optimum
     (0 always is).  Returns the position of each ad (-1 if not shown), the welfare, the
-    final ``lam``, the certificate residual ``g(lam) - w0 lam`` and the iteration count.
+    final ``lam``, the certificate residual ``g(lam) - w0 lam`` (``g(lam)`` = the value of
+    the last maximum-weight matching, solved at the final ``lam``) and the iteration count.
 
 ``mnl_vcg(W, b, w0, K)``
     The welfare-optimal allocation plus Clarke-pivot payments (one warm-started
@@ -221,6 +222,7 @@ def _mnl_solve_into(
     lam = lam0
     iters = 0
     status = 1
+    g_lam = 0.0
     rows = np.empty(n, dtype=np.int64)
     if K > 0 and m > 0:
         # a better lower bound than lam0: the best single-ad allocation (kept as the
@@ -248,7 +250,8 @@ def _mnl_solve_into(
                 nrows += 1
                 for j in range(m):
                     C[i, j] = W[i, j] * d
-        if _kmatch_into_jit(C, K, rows, nrows, top, mate, adpos, val, pred, start) < 0.0:
+        g_lam = _kmatch_into_jit(C, K, rows, nrows, top, mate, adpos, val, pred, start)
+        if g_lam < 0.0:
             status = 3
             break
         num = 0.0
@@ -269,15 +272,11 @@ def _mnl_solve_into(
             status = 0
             break
         lam = new
-    # certificate residual g(lam) - w0 lam at the final lam, over the returned allocation
-    g = 0.0
-    for i in range(n):
-        j = best_pos[i]
-        if j >= 0:
-            d = b[i] - lam
-            if d > 0.0:
-                g += W[i, j] * d
-    return best_w, lam, g - w0 * lam, iters, status
+    # certificate residual g(lam) - w0 lam at the final lam, where g(lam) is the value of
+    # the maximum-weight matching of w (b - lam)^+ (the last matching, solved at this lam),
+    # not of the returned allocation: every allocation y then has
+    # W(y) <= lam + residual / (w0 + sum_y w) <= lam + max(residual, 0) / w0
+    return best_w, lam, g_lam - w0 * lam, iters, status
 
 
 _mnl_solve_into_jit = njit(_mnl_solve_into)

@@ -70,7 +70,10 @@ class AuditResult:
     no_positive_transfers : bool
         No evaluated payment is below ``-tol``.
     breakpoints : dict
-        Per bidder, the bids where its CTR jumps (located to ``1e-9`` relative).
+        Per bidder, the bids where its CTR jumps, each located to within
+        ``(grid spacing) / 2**refine`` (about ``1e-12`` relative with the defaults).  Jumps
+        that cancel between two grid points (a non-monotone CTR) are not seen: the audit
+        is a search over the evaluated reports, not a proof.
     n_evaluations : int
         Mechanism runs performed.
     """

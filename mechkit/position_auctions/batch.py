@@ -245,6 +245,16 @@ def myerson_batch(
 
     pos, ctr, pay, st = _with_threads(threads, myerson_mnl_batch, M, b,
                                       np.ascontiguousarray(phi), w0, K, seg, nseg)
+    lo = np.array([p.support[0] for p in pr])
+    below = (pos >= 0) & (b < lo - 1e-12 * np.maximum(1.0, np.abs(lo)))
+    if below.any():
+        t, i = (int(x) for x in np.argwhere(below)[0])
+        raise InvalidInputError(
+            f"bids: in auction {t} ad {i} bids {b[t, i]}, below the support "
+            f"[{pr[i].support[0]}, {pr[i].support[1]}] of its prior, and is shown "
+            "(outside='clamp' evaluates phi_bar at the support's lower end); its critical bid "
+            "lies in the support, so it would pay more than its bid"
+        )
     if np.any(st == 4):
         raise SolverError(f"auction {int(np.argmax(st == 4))}: more than 64 CTR breakpoints "
                           "for one bidder")

@@ -16,7 +16,11 @@ payment per impression ``p_i`` and the price per click ``p_i / pi_i`` (0 when
   breakpoints ``t_k`` are found by the line-intersection recursion on the convex
   piecewise-linear ``Phi(t) = max_x [t pi_i(x) + sum_{k != i} phi_bar_k pi_k(x)]``, and
   ``z_k = inf {z : phi_bar_i(z) >= t_k}``.  Ironed ties are broken by the solvers' fixed
-  index rule (lower ad index first), which never looks at bids.
+  index rule (lower ad index first), which never looks at bids.  When ``phi_bar_i`` is
+  flat at ``t_k`` (an ironed interval ``[v_lo, v_hi)`` or a discrete support point) the
+  allocation is re-solved at virtual bid ``t_k``: the CTR the tie rule gives there is
+  reached at ``v_lo`` and the rest of the jump only at ``v_hi`` (a bidder who loses the
+  tie pays the end of the flat, not its start).
 * :func:`gsp` — the efficient allocation and, per click, the next-lower bid in the bid
   ranking (ties by index).  **Not truthful** (a baseline; never label it DSIC).
 
@@ -30,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,13 +42,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mechkit._validate import check_int
+from mechkit._validate import check_int, check_real
 from mechkit.errors import InvalidInputError, NotConvergedError, SolverError
 from mechkit.position_auctions.instance import AuctionInstance
 from mechkit.position_auctions.priors import Prior, _Segment, check_priors
 from mechkit.position_auctions.welfare import (
     Allocation,
     _auto,
+    _bids,
     _result,
     ad_priority_order,
     welfare_optimal_allocation,
@@ -271,8 +277,11 @@ def ctr_breakpoints(
     """
     instance = _check_instance(instance)
     ad = check_int(ad, "ad", minimum=0, maximum=instance.n - 1)
-    base = instance.bids.copy() if bids is None else np.asarray(bids, dtype=np.float64).copy()
-    top = float(base[ad] if upto is None else upto)
+    base = _bids(instance, bids).copy()
+    top = float(base[ad]) if upto is None else check_real(upto, "upto")
+    if top < 0:
+        raise InvalidInputError(f"upto: must be >= 0 (a bid); got {top}")
+    max_solves = check_int(max_solves, "max_solves", minimum=2)
     solves = [0]
 
     def solve(t: float) -> tuple[float, float]:
@@ -378,18 +387,78 @@ def myerson(instance: AuctionInstance, priors: Sequence[Prior], *, method: str =
     pay = np.zeros(instance.n)
     crit: dict[int, list[tuple[float, float, float]]] = {}
     for i in alloc.order:
+        lo_i = pr[i].support[0]
+        if b[i] < lo_i - 1e-12 * max(1.0, abs(lo_i)):
+            raise InvalidInputError(
+                f"bids: ad {i} bids {b[i]}, below the support [{lo_i}, {pr[i].support[1]}] of "
+                "its prior, and is shown (outside='clamp' evaluates phi_bar at the support's "
+                "lower end); its critical bid lies in the support, so it would pay more than "
+                "its bid: report a value inside the support"
+            )
+
+        def ctr_at(u: float, i: int = i) -> float:
+            bb = vb.copy()
+            bb[i] = max(u, 0.0)
+            return float(welfare_optimal_allocation(instance, method=name, bids=bb,
+                                                    priority=priority).ctr[i])
+
         prev = 0.0
         rows = []
         for t, s in ctr_breakpoints(instance, i, bids=vb, method=name, priority=priority):
-            z = pr[i].threshold(t)
-            pay[i] += z * (s - prev)
-            rows.append((t, z, s))
-            prev = s
+            for z, level in _critical_bids(pr[i], t, prev, s, ctr_at):
+                pay[i] += z * (level - prev)
+                rows.append((t, z, level))
+                prev = level
         crit[i] = rows
     # the allocation's welfare field is the virtual welfare; report CTRs at the true bids
     details = {"method": name, "virtual_bids": phi, "breakpoints": crit,
                "virtual_welfare": alloc.welfare}
     return _outcome("myerson", instance, alloc, pay, details)
+
+
+def _flat_at(prior: Prior, t: float) -> tuple[float, float, float] | None:
+    """``(v_lo, v_hi, value)`` of the maximal run of flat segments of ``phi_bar`` at ``t``.
+
+    "At ``t``" is up to ``1e-9`` relative round-off (a breakpoint from the tangent-line
+    recursion carries a few ulps of error).  None when ``phi_bar`` is not flat at ``t``.
+    """
+    segs = prior.segments
+    tol = 1e-9 * max(1.0, abs(t))
+    for k, s in enumerate(segs):
+        if s.beta == 0.0 and s.hi > s.lo and abs(s.alpha - t) <= tol:
+            hi = s.hi
+            while k + 1 < len(segs) and segs[k + 1].beta == 0.0 and abs(
+                    segs[k + 1].alpha - s.alpha) <= tol:
+                k += 1
+                hi = segs[k].hi
+            return s.lo, hi, s.alpha
+    return None
+
+
+def _critical_bids(prior: Prior, t: float, prev: float, level: float,
+                   ctr_at: Callable[[float], float]) -> list[tuple[float, float]]:
+    """Critical bids ``(z, ctr level reached at z)`` of one CTR jump ``prev -> level`` at ``t``.
+
+    Where ``phi_bar`` is strictly increasing (or jumps across ``t``) this is
+    ``inf {z : phi_bar(z) >= t}``.  Where ``phi_bar`` is flat at ``t`` (an ironed interval
+    ``[v_lo, v_hi)``, or a support point of a discrete prior) every bid in the flat has the
+    virtual bid ``t`` exactly, so the CTR there is whatever the allocation's fixed tie rule
+    gives at ``t`` (``c = ctr_at(t)``): the bidder reaches ``c`` at ``v_lo`` and ``level`` only
+    at ``v_hi``, the end of the flat.
+    """
+    flat = _flat_at(prior, t)
+    if flat is None:
+        return [(float(prior.threshold(t)), level)]
+    v_lo, v_hi, value = flat
+    if math.isinf(v_hi):
+        v_hi = prior.support[1]
+    c = min(max(ctr_at(value), prev), level)
+    out = []
+    if c > prev:
+        out.append((float(v_lo), c))
+    if level > c:
+        out.append((float(v_hi), level))
+    return out
 
 
 class _ReserveRule(Prior):

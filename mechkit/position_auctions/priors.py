@@ -17,8 +17,10 @@ segments ``phi_bar(v) = alpha + beta v`` on ``[v_lo, v_hi)``.
   f(v_k)``, ironed on the revenue curve in quantile space.
 
 Bids outside a prior's support raise by default (``outside="raise"``); ``"clamp"``
-evaluates ``phi_bar`` at the nearest support point (still monotone, so the mechanism
-stays truthful for every report).
+evaluates ``phi_bar`` at the nearest support point (still monotone, so a type inside the
+support gains nothing by any report).  Critical bids stay inside the support, so an ad
+shown at a bid *below* the support would pay more than its bid: :func:`myerson` raises
+``InvalidInputError`` for it.
 
 Examples
 --------
@@ -136,7 +138,11 @@ class Prior:
         """``inf {v in support : phi_bar(v) >= t}`` (``hi`` if never reached).
 
         This maps a critical virtual value to a critical bid; at an ironed flat or a jump
-        of ``phi_bar`` it lands on the start of the flat or on the jump point.
+        of ``phi_bar`` it lands on the start of the flat or on the jump point.  When the
+        critical virtual value *is* the value of a flat, the bidder reaches the CTR only at
+        the start or only at the end of the flat depending on the allocation's tie rule;
+        :func:`~mechkit.position_auctions.myerson` resolves that case by re-solving at the
+        flat's value.
         """
         t = check_real(t, "t")
         for s in self.segments:

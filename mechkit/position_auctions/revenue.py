@@ -87,7 +87,8 @@ def expected_revenue(
     Parameters
     ----------
     mechanism : {"vcg", "myerson", "gsp"} or callable
-        A registered mechanism or ``f(instance) -> MechanismOutcome``.
+        A registered mechanism (by name or the function itself) or a callable
+        ``f(instance) -> MechanismOutcome``, reported as ``"custom:<name>"``.
     instance : AuctionInstance
         The CTR model and cap; its bids are ignored (replaced by sampled values).
     priors : sequence of Prior
@@ -113,6 +114,9 @@ def expected_revenue(
         name = mechanism
     elif callable(mechanism):
         name = getattr(mechanism, "__name__", "custom")
+        if not (name in MECHANISMS and MECHANISMS.get(name) is mechanism):
+            # a user's callable is run as given, even when its name is a registered one
+            name = f"custom:{name}"
     else:
         raise InvalidInputError(f"mechanism: must be a mechanism name or a callable; got "
                                 f"{mechanism!r}")
@@ -165,7 +169,7 @@ def expected_revenue(
     else:
         for s in range(n_samples):
             inst = instance.with_bids(V[s])
-            if callable(mechanism) and not isinstance(mechanism, str):
+            if name.startswith("custom:"):
                 out = mechanism(inst)
             elif name == "myerson":
                 out = MECHANISMS.get(name)(inst, pr, method=method)
@@ -192,10 +196,14 @@ def reserve_revenue_curve(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Expected revenue and welfare of VCG with a common reserve, for each reserve (MNL).
 
-    Uses Myerson's identity ``E[revenue] = E[sum_i phi_i(v_i) pi_i(x_r(v))]`` (valid for
-    any DSIC mechanism with ``p(0) = 0``) with the un-ironed virtual values, and the
-    batched MNL welfare kernel for the allocation ``x_r`` (bids below ``r`` dropped).  The
-    same value draws are used for every reserve (common random numbers).
+    Uses Myerson's identity ``E[revenue] = E[sum_i phi_i(v_i) pi_i(x_r(v))]`` with the
+    un-ironed virtual values, and the batched MNL welfare kernel for the allocation
+    ``x_r`` (bids below ``r`` dropped).  The identity needs the lowest type of every
+    bidder to get zero utility, which holds when its support starts at 0 or at or below the
+    reserve, for continuous priors; otherwise (a support starting above ``r``, or a
+    :class:`Discrete` prior, whose VCG thresholds fall between support points) the
+    realised VCG-with-reserve payments are averaged instead.  The same value draws are used
+    for every reserve (common random numbers).
 
     Returns
     -------
@@ -227,14 +235,24 @@ def reserve_revenue_curve(
     for i in range(n):
         V[:, i] = pr[i].sample(n_samples, seed=rng)
         phi[:, i] = pr[i].virtual_value(V[:, i])
-    from mechkit.position_auctions.batch import welfare_batch
+    from mechkit.position_auctions.batch import myerson_batch, welfare_batch
+    from mechkit.position_auctions.mechanisms import _ReserveRule
+    from mechkit.position_auctions.priors import Discrete
 
     rev, se, wel = (np.zeros(len(res)) for _ in range(3))
     for k, r in enumerate(res):
-        bids = np.where(V >= r, V, 0.0)
-        out = welfare_batch(instance.weights, bids, max_ads=instance.max_ads,
-                            outside_weight=instance.outside_weight)
-        samples = np.einsum("ij,ij->i", phi, out.ctr)
+        identity = all(not isinstance(p, Discrete) and (p.support[0] <= 0.0 or r >= p.support[0])
+                       for p in pr)
+        if identity:
+            bids = np.where(V >= r, V, 0.0)
+            out = welfare_batch(instance.weights, bids, max_ads=instance.max_ads,
+                                outside_weight=instance.outside_weight)
+            samples = np.einsum("ij,ij->i", phi, out.ctr)
+        else:
+            out = myerson_batch(instance.weights, V, [_ReserveRule(float(r))] * n,
+                                max_ads=instance.max_ads,
+                                outside_weight=instance.outside_weight)
+            samples = out.revenue
         rev[k], se[k] = _mean_se(samples)
         wel[k] = float(np.einsum("ij,ij->i", V, out.ctr).mean())
     return rev, se, wel

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mechkit._validate import as_float_array, check_in_range
+from mechkit._validate import as_float_array, check_in_range, check_int
 from mechkit.errors import InvalidInputError, NotConvergedError, SolverError
 from mechkit.position_auctions.instance import AuctionInstance, ctr_of
 from mechkit.registry import Registry
@@ -101,7 +101,9 @@ class Allocation:
         ``"optimal"``, ``"optimal_in_range"`` or ``"heuristic"``.
     certificate : dict
         Evidence: for MNL ``lambda`` (the Dinkelbach root), ``residual``
-        (``g(lambda) - w0 lambda``) and ``iterations``.
+        (``g(lambda) - w0 lambda`` with ``g(lambda) = max_x sum x_ij w_ij (b_i - lambda)^+``
+        the maximum-weight matching value at ``lambda``, so every allocation has welfare at
+        most ``lambda + max(residual, 0) / w0``) and ``iterations``.
     """
 
     assignment: tuple[int, ...]
@@ -222,6 +224,9 @@ def count_allocations(n: int, m: int, K: int) -> int:
     >>> count_allocations(3, 2, 2)
     13
     """
+    n = check_int(n, "n", minimum=0)
+    m = check_int(m, "m", minimum=0)
+    K = check_int(K, "K", minimum=0)
     return sum(math.comb(n, k) * math.perm(m, k) for k in range(min(n, m, K) + 1))
 
 

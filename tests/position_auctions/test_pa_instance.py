@@ -216,3 +216,21 @@ def test_vcg_with_reserve():
     assert truthfulness_audit("vcg_reserve", inst, reserve=4.0, n_grid=9, refine=15).truthful
     with pytest.raises(InvalidInputError, match="reserve: must be non-negative"):
         vcg_with_reserve(inst, -1.0)
+
+
+def test_ctr_breakpoints_and_count_allocations_validate_their_arguments():
+    from mechkit.position_auctions import ctr_breakpoints
+
+    inst = AuctionInstance([1.0, 2.0], W2)
+    with pytest.raises(InvalidInputError, match="upto: must be >= 0"):
+        ctr_breakpoints(inst, 0, upto=-1.0)  # used to return () silently
+    with pytest.raises(InvalidInputError, match="upto: must be a finite real number"):
+        ctr_breakpoints(inst, 0, upto=np.nan)  # used to blame "bids"
+    with pytest.raises(InvalidInputError, match="max_solves: must be an integer"):
+        ctr_breakpoints(inst, 0, max_solves=1.5)
+    with pytest.raises(InvalidInputError, match="max_solves: must be >= 2"):
+        ctr_breakpoints(inst, 0, max_solves=0)
+    with pytest.raises(InvalidInputError, match=r"bids: must have shape \(2,\)"):
+        ctr_breakpoints(inst, 1, bids=[1.0])  # used to be an IndexError
+    with pytest.raises(InvalidInputError, match="n: must be >= 0"):
+        count_allocations(-1, 2, 2)

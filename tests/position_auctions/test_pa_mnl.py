@@ -68,6 +68,12 @@ def test_mnl_welfare_equals_brute_force_with_certificate(seed, shape, discrete, 
     # the certificate: lambda* = W*, g(lambda*) = w0 lambda*
     assert _rel_close(alloc.certificate["lambda"], alloc.welfare, 1e-12)
     assert abs(alloc.certificate["residual"]) <= 1e-9 * max(1.0, alloc.welfare)
+    # ... and the residual is g(lambda) - w0 lambda with g the maximum over *every*
+    # allocation (recomputed here by enumeration), so it certifies optimality
+    lam = alloc.certificate["lambda"]
+    g = max(sum(max(W[i, j] * (b[i] - lam), 0.0) for i, j in pairs)
+            for pairs in oracles.allocations(n, m, K))
+    assert abs((g - w0 * lam) - alloc.certificate["residual"]) <= 1e-9 * max(1.0, w0 * lam)
     # structural corollary: only ads with bid > W* are shown; CTRs agree with ctr_of
     assert all(b[i] > alloc.welfare for i in alloc.shown)
     assert np.allclose(alloc.ctr, ctr_of(inst, alloc.assignment))

@@ -186,3 +186,117 @@ def test_myerson_with_discrete_priors_is_truthful_on_the_support(seed):
         assert all(z in support for _, z, _ in out.details["breakpoints"][i])
     audit = truthfulness_audit("myerson", inst, priors=priors, grid=support, refine=0)
     assert audit.max_gain <= 1e-9 and audit.individually_rational
+
+
+def test_ironed_tie_winner_pays_the_start_of_the_flat():
+    # both bidders' phi_bar sit on the same ironed value 0.605 (bidder 1 bids 9.0 in the
+    # flat [8.30, 11)); bidder 0 bids 11.5 and wins.  Its CTR is 1/2 for every bid in the
+    # flat (ties go to the lower index), so its critical bid is the flat's start 8.3025,
+    # not 11 (the old code returned 11 through round-off: a profitable misreport to 8.5)
+    inst = AuctionInstance([11.5, 9.0], [[1.0], [1.0]])
+    out = myerson(inst, [IRREGULAR, IRREGULAR])
+    lo, _hi, _val = IRREGULAR.ironed_intervals[-1]
+    assert out.allocation.shown == (0,)
+    assert out.price_per_click[0] == pytest.approx(lo, abs=1e-9)
+    audit = truthfulness_audit("myerson", inst, priors=[IRREGULAR, IRREGULAR],
+                               grid=np.linspace(0, 12, 49), refine=20)
+    assert audit.max_gain <= 1e-9
+
+
+def test_ironed_tie_loser_pays_the_end_of_the_flat():
+    # mirrored: bidder 1 (higher index, loses ties on the flat) wins with 11.5, so it needs
+    # phi_bar > 0.605, i.e. a bid of at least 11 (the end of the flat)
+    inst = AuctionInstance([9.0, 11.5], [[1.0], [1.0]])
+    out = myerson(inst, [IRREGULAR, IRREGULAR])
+    assert out.allocation.shown == (1,)
+    assert out.price_per_click[1] == pytest.approx(11.0, abs=1e-9)
+
+
+def test_discrete_tie_loser_pays_the_next_support_point():
+    # bidder 0 reports 3, bidder 1 reports 5; at a report of 3 bidder 1 ties with bidder 0
+    # and loses (lower index wins), so its critical bid is 5 (the old code charged 3)
+    D = Discrete([1.0, 2.0, 3.0, 5.0], [0.25] * 4)
+    out = myerson(AuctionInstance([3.0, 5.0], [[1.0], [1.0]]), [D, D])
+    assert out.allocation.shown == (1,)
+    assert out.price_per_click[1] == 5.0
+    out = myerson(AuctionInstance([5.0, 3.0], [[1.0], [1.0]]), [D, D])
+    assert out.price_per_click[0] == 3.0  # the tie winner pays the tie value
+
+
+@settings(max_examples=15)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_myerson_payments_on_ironed_flats_equal_the_bid_space_integral(seed):
+    # two or three bidders with the irregular prior, bids drawn inside and around the flat
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 4))
+    b = rng.choice([rng.uniform(8.31, 10.99), rng.uniform(11, 12), rng.uniform(0, 12)],
+                   size=n)
+    W = np.exp(rng.normal(-1, 1, (n, 2)))
+    if rng.random() < 0.5:
+        W[:] = W[0, 0]  # identical creatives: exact ties between bidders on the flat
+    inst = AuctionInstance(b, W, max_ads=int(rng.integers(1, 3)))
+    priors = [IRREGULAR] * n
+    out = myerson(inst, priors)
+    for i in out.allocation.shown:
+        # located by bisection on the CTR in bid space: independent of the flats
+        assert out.payment[i] == pytest.approx(_bid_space_payment(inst, i, priors), abs=1e-6)
+
+
+def test_myerson_batch_resolves_ironed_ties_like_myerson():
+    from mechkit.position_auctions import myerson_batch
+
+    D = Discrete([1.0, 2.0, 3.0, 5.0], [0.25] * 4)
+    bids = np.array([[11.5, 9.0], [9.0, 11.5], [9.0, 10.0]])
+    out = myerson_batch([[1.0], [1.0]], bids, [IRREGULAR, IRREGULAR])
+    for t in range(3):
+        single = myerson(AuctionInstance(bids[t], [[1.0], [1.0]]), [IRREGULAR, IRREGULAR])
+        assert np.allclose(out.payment[t], single.payment, atol=1e-12)
+    out = myerson_batch([[1.0], [1.0]], [[3.0, 5.0]], [D, D])
+    assert out.payment[0].tolist() == pytest.approx([0.0, 2.5])
+
+
+def test_clamped_bid_below_the_support_is_refused_not_a_solver_bug():
+    from mechkit.errors import InvalidInputError
+    from mechkit.position_auctions import myerson_batch
+
+    priors = [Uniform(6, 8, outside="clamp"), Uniform(0, 1)]
+    with pytest.raises(InvalidInputError, match=r"bids: ad 0 bids 1\.0, below the support"):
+        myerson(AuctionInstance([1.0, 0.0], [[1.0], [1.0]]), priors)
+    with pytest.raises(InvalidInputError, match=r"bids: in auction 0 ad 0 bids 1\.0, below"):
+        myerson_batch([[1.0], [1.0]], [[1.0, 0.0]], priors)
+
+
+def test_reserve_curve_with_supports_above_the_reserve_matches_realised_vcg():
+    from mechkit.position_auctions import reserve_revenue_curve
+
+    # U[2, 8] bidders, two slots: at reserve 0 a bidder with the lowest value 2 is still
+    # shown and earns a positive utility, so E[sum phi pi] overstates the revenue (it gave
+    # 1.727 against a realised 1.617)
+    inst = AuctionInstance([0.0, 0.0], [[1.0, 1.0], [1.0, 1.0]], max_ads=2)
+    pr = [Uniform(2, 8), Uniform(2, 8)]
+    rev, se, _ = reserve_revenue_curve(inst, pr, [0.0, 3.0], 6000, seed=0)
+    ref = expected_revenue("vcg", inst, pr, 6000, seed=1)
+    assert abs(rev[0] - ref.revenue) <= 4 * np.hypot(se[0], ref.revenue_stderr)
+    # a discrete prior: one bidder, one slot, reserve 0 -> VCG charges nothing
+    D = Discrete([1.0, 2.0], [0.5, 0.5])
+    rev, se, _ = reserve_revenue_curve(AuctionInstance([0.0], [[1.0]]), [D], [0.0, 1.5], 200,
+                                       seed=0)
+    assert rev[0] == 0.0
+    # reserve 1.5: a value of 2 (probability 1/2) pays 1.5 per click at CTR 1/2
+    assert abs(rev[1] - 0.375) <= 4 * se[1]
+
+
+def test_expected_revenue_runs_a_user_callable_even_with_a_registered_name():
+    from mechkit.position_auctions import vcg_with_reserve
+
+    def vcg(inst):  # a user's mechanism that happens to be called "vcg": VCG + reserve 1/2
+        return vcg_with_reserve(inst, 0.5)
+
+    U = Uniform(0, 1)
+    inst = AuctionInstance([0.0, 0.0], [[1.0], [1.0]])
+    est = expected_revenue(vcg, inst, [U, U], 4000, seed=3)
+    assert est.mechanism == "custom:vcg"
+    assert abs(est.revenue - 5 / 24) <= 4 * est.revenue_stderr  # not plain VCG's 1/6
+    # the registered function itself keeps the fast path and needs no wrapper
+    cas = AuctionInstance([0.0, 0.0], ctr=[[0.3, 0.2], [0.2, 0.1]], model="cascade")
+    assert expected_revenue(myerson, cas, [U, U], 5, seed=0).mechanism == "myerson"
