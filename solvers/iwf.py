@@ -113,7 +113,6 @@ def _gs_sweep(G: NDArray[np.floating], sigma2: NDArray[np.float64], invd: NDArra
     ``d`` every other receiver ``r`` gets ``intf[r] += G[q, r] * d`` (``O(KN)`` per user).
     Returns the largest power change of the sweep.
     """
-    K = p.shape[0]
     N = p.shape[1]
     w = np.empty(N)
     row = np.empty(N)
@@ -138,20 +137,33 @@ def _gs_sweep(G: NDArray[np.floating], sigma2: NDArray[np.float64], invd: NDArra
         step = max(step, moved)
         if moved == 0.0:
             continue                      # nothing changed: the interference stays exact
-        Gq = G[q]
-        for r in range(K):
-            if r == q:
-                continue
-            Ir = intf[r]
-            g = Gq[r]
-            for k in range(N):
-                Ir[k] += g[k] * d[k]
+        add_outer_update(G, q, d, intf)
     return step
 
 
-# fastmath for the incremental update (FMA contraction); the water-filling it calls is a
-# separate kernel compiled without it, so level and tie decisions are unaffected.
-gs_sweep = njit(fastmath=True)(_gs_sweep)
+# No fastmath here: numba compiles the water-filling callees with the *caller's* flags,
+# so a fastmath sweep would decide active sets and ties (and fold the ``isnan`` guards)
+# under fast-math.  Only the incremental interference update below is fast.
+gs_sweep = njit(_gs_sweep)
+
+
+def _add_outer_update(G: NDArray[np.floating], q: int, d: NDArray[np.float64],
+                      intf: NDArray[np.float64]) -> None:
+    """``intf[r, k] += G[q, r, k] * d[k]`` for every receiver ``r != q`` (no comparisons)."""
+    K = intf.shape[0]
+    N = intf.shape[1]
+    Gq = G[q]
+    for r in range(K):
+        if r == q:
+            continue
+        Ir = intf[r]
+        g = Gq[r]
+        for k in range(N):
+            Ir[k] += g[k] * d[k]
+
+
+# fastmath (FMA contraction, vectorisation): a plain sum of finite products, no decision
+add_outer_update = njit(fastmath=True)(_add_outer_update)
 
 
 def _async_run(G: NDArray[np.floating], sigma2: NDArray[np.float64],

@@ -96,6 +96,8 @@ def symmetric_two_user_ne(eps: float, n: ArrayLike, budget: float = 1.0) -> NDAr
     """
     e = _nonneg(eps, "eps")
     nv = as_float_array(n, "n", shape=(2,))
+    if (nv <= 0).any():
+        raise InvalidInputError(f"n: noise must be > 0; got {nv.tolist()}")
     P = check_positive(budget, "budget")
     if not P * (1 + e) > abs(nv[1] - nv[0]):
         raise InvalidInputError("budget: the closed form needs P (1 + eps) > |n2 - n1| (interior NE)")
@@ -135,6 +137,12 @@ def two_user_two_carrier_ne(
     a = as_float_array(cross, "cross", shape=(2, 2))
     n = as_float_array(noise, "noise", shape=(2, 2))
     P = as_float_array(budgets, "budgets", shape=(2,))
+    if (a < 0).any():
+        raise InvalidInputError(f"cross: power gains must be >= 0; got {a.tolist()}")
+    if (n <= 0).any():
+        raise InvalidInputError(f"noise: must be > 0; got {n.tolist()}")
+    if (P <= 0).any():
+        raise InvalidInputError(f"budgets: must be > 0 for an interior NE; got {P.tolist()}")
     s = a.mean(axis=1)
     dn = n[:, 1] - n[:, 0]
     b = np.array([dn[q] + P[1 - q] / 2 * (a[q, 1] - a[q, 0]) for q in range(2)])

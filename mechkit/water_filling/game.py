@@ -62,9 +62,12 @@ def transpose_users(gains: ArrayLike) -> NDArray[np.float64]:
     >>> transpose_users(g)[0, 1].tolist() == g[1, 0].tolist()
     True
     """
-    g = np.asarray(gains)
-    if g.ndim != 3:
-        raise InvalidInputError(f"gains: must be 3-dimensional (K, K, N); got shape {g.shape}")
+    raw = np.asarray(gains)
+    if np.iscomplexobj(raw):
+        raise InvalidInputError(f"gains: must be real, got complex dtype {raw.dtype}; {_HINT}")
+    g = as_float_array(raw, "gains", ndim=3)
+    if g.shape[0] != g.shape[1]:
+        raise InvalidInputError(f"gains: must have shape (K, K, N); got shape {g.shape}")
     return np.ascontiguousarray(g.transpose(1, 0, 2))
 
 
@@ -118,6 +121,8 @@ class ContractionCertificate:
     def a_posteriori_bound(self, step: float) -> float:
         """Bound ``factor / (1 - factor) * step`` on ``||p^(n) - p*||_w`` from a step size."""
         s = check_real(step, "step")
+        if s < 0:
+            raise InvalidInputError(f"step: must be >= 0 (a norm); got {s}")
         if not self.certified:
             return math.inf
         return self.factor / (1.0 - self.factor) * s
@@ -126,6 +131,8 @@ class ContractionCertificate:
         """Bound ``factor^n * initial_distance`` on ``||p^(n) - p*||_w``."""
         nn = check_int(n, "n", minimum=0)
         d0 = check_real(initial_distance, "initial_distance")
+        if d0 < 0:
+            raise InvalidInputError(f"initial_distance: must be >= 0 (a norm); got {d0}")
         return self.factor**nn * d0 if self.certified else math.inf
 
     def to_dict(self) -> dict[str, Any]:
@@ -365,17 +372,41 @@ class PowerGame:
         return out
 
     # -- the game -----------------------------------------------------------------------------
+    def _powers(self, p: ArrayLike, name: str = "p") -> NDArray[np.float64]:
+        """``p`` as a finite float64 array of shape (K, N) with entries ``>= 0``."""
+        pv = as_float_array(p, name, shape=(self.K, self.N))
+        if (pv < 0).any():
+            idx = tuple(int(i) for i in np.argwhere(pv < 0)[0])
+            raise InvalidInputError(f"{name}: powers must be >= 0; entry {idx} is {pv[idx]}")
+        return pv
+
     def interference(self, p: ArrayLike) -> NDArray[np.float64]:
-        """Noise plus interference ``noise[q, k] + sum_{r != q} gains[r, q, k] p[r, k]``."""
+        """Noise plus interference ``noise[q, k] + sum_{r != q} gains[r, q, k] p[r, k]``.
+
+        Examples
+        --------
+        >>> from mechkit.water_filling.examples import ping_pong_game
+        >>> ping_pong_game(2.0).interference([[1.0, 0.0], [0.0, 1.0]]).tolist()
+        [[0.1, 2.1], [2.1, 0.1]]
+        """
         from solvers.iwf import interference
 
-        pv = as_float_array(p, "p", shape=(self.K, self.N))
+        pv = self._powers(p)
         out = np.empty((self.K, self.N))
         interference(self._G, self._noise, pv, out)
         return out
 
     def normalized_interference(self, p: ArrayLike) -> NDArray[np.float64]:
-        """``w[q, k] = interference / gains[q, q, k]`` (``inf`` where the direct gain is 0)."""
+        """``w[q, k] = interference / gains[q, q, k]`` (``inf`` where the direct gain is 0).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from mechkit.water_filling import PowerGame
+        >>> G = np.array([[[2.0, 0.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 1.0]]])
+        >>> PowerGame(G, 0.5, 1.0).normalized_interference([[0.5, 0.5], [0.5, 0.5]]).tolist()
+        [[0.5, inf], [1.0, 1.0]]
+        """
         intf = self.interference(p)
         with np.errstate(divide="ignore"):
             return np.where(self._invd > 0, intf * self._invd, np.inf)
@@ -389,7 +420,7 @@ class PowerGame:
         >>> ping_pong_game().rates([[1.0, 0.0], [0.0, 1.0]]).round(6).tolist()
         [2.397895, 2.397895]
         """
-        pv = as_float_array(p, "p", shape=(self.K, self.N))
+        pv = self._powers(p)
         intf = self.interference(pv)
         direct = np.einsum("qqk->qk", self._G).astype(np.float64)
         return np.log1p(direct * pv / intf).sum(axis=1)
@@ -422,7 +453,7 @@ class PowerGame:
         """
         from solvers.iwf import wf_map
 
-        pv = as_float_array(p, "p", shape=(self.K, self.N))
+        pv = self._powers(p)
         out = np.empty_like(pv)
         wf_map(*self._kernel_args(), pv, out, np.empty_like(pv))
         return out
@@ -436,7 +467,7 @@ class PowerGame:
         >>> ping_pong_game().ne_residual([[1.0, 0.0], [0.0, 1.0]])
         0.0
         """
-        pv = as_float_array(p, "p", shape=(self.K, self.N))
+        pv = self._powers(p)
         return float(np.max(np.abs(self.wf_map(pv) - pv)))
 
     def ni_gap(self, p: ArrayLike) -> float:
@@ -448,7 +479,7 @@ class PowerGame:
         >>> round(ping_pong_game().ni_gap([[1.0, 0.0], [1.0, 0.0]]), 6)
         2.008431
         """
-        pv = as_float_array(p, "p", shape=(self.K, self.N))
+        pv = self._powers(p)
         br = self.wf_map(pv)
         intf = self.interference(pv)
         direct = np.einsum("qqk->qk", self._G).astype(np.float64)
@@ -529,30 +560,59 @@ class PowerGame:
     def _certificate(self, c: float | None) -> ContractionCertificate:
         rho = self.spectral_radius()
         K = self.K
-        if rho >= 1.0:
+
+        def no_guarantee(why: str) -> ContractionCertificate:
             return ContractionCertificate(
                 rho, False, math.nan, np.ones(K),
-                f"no guarantee: rho(S^max) = {rho:.6g} >= 1 (a sufficient condition fails; "
-                "the NE may still be unique and IWF may still converge)")
-        cc = (rho + 1.0) / 2.0 if c is None else check_real(c, "c")
-        if not rho < cc < 1.0:
-            raise InvalidInputError(f"c: must lie in (rho, 1) = ({rho:.6g}, 1); got {cc}")
+                f"no guarantee: {why} (a sufficient condition fails; the NE may still be "
+                "unique and IWF may still converge)")
+
+        if rho >= 1.0:
+            return no_guarantee(f"rho(S^max) = {rho:.6g} >= 1")
+        at_edge = f"rho(S^max) = {rho!r} is numerically 1, no factor < 1 can be certified"
+        if c is None:
+            cc = (rho + 1.0) / 2.0
+            if not rho < cc < 1.0:
+                return no_guarantee(at_edge)
+        else:
+            cc = check_real(c, "c")
+            if not rho < cc < 1.0:
+                raise InvalidInputError(f"c: must lie in (rho, 1) = ({rho:.6g}, 1); got {cc}")
         S = self.interference_matrix()
-        w = np.linalg.solve(cc * np.eye(K) - S, np.ones(K))
-        if not (w > 0).all():
+        try:
+            w = np.linalg.solve(cc * np.eye(K) - S, np.ones(K))
+        except np.linalg.LinAlgError:
+            w = np.full(K, np.nan)
+        if not (np.isfinite(w).all() and (w > 0).all()):
+            if c is None:
+                return no_guarantee(at_edge)
             raise InvalidInputError("c: (cI - S^max)^-1 1 is not positive; choose c closer to 1")
         w = w / w.max()
         # round the factor up by the float error of S @ w so that S w <= factor w holds
         # exactly (proofs/water_filling_contraction.py checks it in rational arithmetic)
         factor = float(np.max(S @ w / w) * (1.0 + 8.0 * (K + 1) * np.finfo(float).eps))
+        if not factor < 1.0:
+            # rounding pushed the certified factor to 1 or above: nothing is certified
+            if c is None:
+                return no_guarantee(at_edge)
+            raise InvalidInputError(f"c: the certified factor is {factor!r} >= 1; choose c "
+                                    "closer to rho")
         return ContractionCertificate(
             rho, True, factor, w,
             f"WF is a {factor:.6g}-contraction in the weighted block-max norm (rho = {rho:.6g})")
 
     def warn_if_no_guarantee(self, stacklevel: int = 2) -> None:
-        """Emit :class:`NoGuaranteeWarning` when ``rho(S^max) >= 1``."""
+        """Emit :class:`NoGuaranteeWarning` when no contraction factor < 1 can be certified.
+
+        That is ``rho(S^max) >= 1``, or ``rho`` so close to 1 that rounding leaves no
+        certified factor below 1.
+        """
         rho = self.spectral_radius()
         if rho >= 1.0:
             warnings.warn(
                 f"rho(S^max) = {rho:.6g} >= 1: no convergence/uniqueness guarantee",
+                NoGuaranteeWarning, stacklevel=stacklevel + 1)
+        elif not self.contraction_certificate().certified:
+            warnings.warn(
+                f"rho(S^max) = {rho!r} is numerically 1: no convergence/uniqueness guarantee",
                 NoGuaranteeWarning, stacklevel=stacklevel + 1)

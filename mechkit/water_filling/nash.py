@@ -528,6 +528,10 @@ def solve_nash(
         raise InvalidInputError("damping: the 'async' schedule is undamped (damping must be 1.0)")
     if schedule != "async" and events is not None:
         raise InvalidInputError("events: only the 'async' schedule takes an event list")
+    if schedule != "async" and check_every is not None:
+        raise InvalidInputError("check_every: only the 'async' schedule takes a check period")
+    if schedule != "async" and not (isinstance(delays, numbers.Integral) and delays == 0):
+        raise InvalidInputError(f"delays: only the 'async' schedule takes delays; got {delays!r}")
     if schedule != "gauss_seidel" and order is not None:
         raise InvalidInputError("order: only the 'gauss_seidel' schedule takes a user order")
     K, N = game.K, game.N

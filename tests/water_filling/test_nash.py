@@ -118,7 +118,8 @@ def test_all_schemes_reach_the_enumerated_unique_ne(game, seed):
     ne = eq.equilibria[0]
     assert oracle_residual(game, ne) <= 1e-9
     for schedule in ("jacobi", "gauss_seidel", "async"):
-        res = solve_nash(game, schedule, seed=seed, delays=2, tol=1e-12, max_iter=20000)
+        kw = {"seed": seed, "delays": 2} if schedule == "async" else {}
+        res = solve_nash(game, schedule, tol=1e-12, max_iter=20000, **kw)
         assert res.status == "converged", (schedule, res)
         np.testing.assert_allclose(res.p, ne, atol=1e-9 * max(1.0, game.budgets.max()))
         assert res.residual <= res.tol and res.rate_gap <= 1e-8
@@ -428,7 +429,8 @@ def test_async_convergence_on_a_chunk_boundary_is_detected():
        st.sampled_from([1e-2, 1e-4, 1e-8]))
 def test_certified_error_bound_holds(game, schedule, tol):
     ne = solve_nash(game, "gauss_seidel", tol=1e-14).p
-    res = solve_nash(game, schedule, tol=tol, seed=0, delays=1)
+    kw = {"seed": 0, "delays": 1} if schedule == "async" else {}
+    res = solve_nash(game, schedule, tol=tol, **kw)
     assert np.isfinite(res.error_bound)
     assert np.max(np.abs(res.p - ne)) <= res.error_bound * (1 + 1e-9) + 1e-13
 
