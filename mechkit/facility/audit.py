@@ -4,10 +4,13 @@
 by misreporting, ``|f(x) - x_i| - |f(d, x_-i) - x_i|`` (expected distances for
 lotteries), with the agent and the deviation ``d`` as a re-evaluable witness.
 
-* Declared phantom mechanisms (anonymous phantoms, monotone Moulin constants, mixtures
-  of order statistics) are strategyproof by Moulin's theorem: the verdict is a
-  **certificate**.  For anonymous phantoms the full candidate set is still evaluated
-  with the incremental-median kernel and the (zero) gain reported.
+* The library's phantom mechanisms (anonymous phantoms, monotone Moulin constants,
+  mixtures of order statistics; registered or bound from the registry) are strategyproof
+  by Moulin's theorem: the verdict is a **certificate**.  A user-built
+  :class:`~mechkit.facility.mechanisms.Mechanism` that only *declares* a
+  ``phantom_form`` is searched like any other mechanism.  For anonymous phantoms the
+  full candidate set is still evaluated with the incremental-median kernel and the
+  (zero) gain reported.
 * Any other mechanism (or a plain callable) is **searched**: for each agent the
   deviations are ``{0, 1}``, every report, the declared phantoms, the midpoints between
   consecutive candidates, ``x_i +- resolution/8`` and a grid of step ``resolution``;
@@ -54,7 +57,20 @@ __all__ = [
 ]
 
 DEFAULT_RESOLUTION = 1 / 64
+#: Finest search grid (the search evaluates about ``2 / resolution`` deviations per agent).
+MIN_RESOLUTION = 1e-5
+#: Largest group-audit enumeration (coalitions x joint deviations) accepted.
+MAX_GROUP_EVALUATIONS = 5_000_000
+#: Largest float search matrix (profiles x agents entries) built for one profile.
+MAX_SEARCH_CELLS = 50_000_000
 GOLDEN_ITERATIONS = 40
+
+
+def _check_atol(atol: Any) -> float:
+    tol = check_real(atol, "atol")
+    if tol < 0:
+        raise InvalidInputError(f"atol: must be >= 0 (a gain above atol is a manipulation); got {tol}")
+    return tol
 
 
 @dataclass(frozen=True)
@@ -137,7 +153,11 @@ class SPAuditResult:
 
 
 def certificate_for(mechanism: Any) -> str | None:
-    """The strategyproofness theorem covering a declared mechanism, or ``None``.
+    """The strategyproofness theorem covering a built-in mechanism, or ``None``.
+
+    Only mechanisms evaluated by the library's own phantom-median implementations (the
+    registered ones and their :meth:`~mechkit.facility.mechanisms.Mechanism.bind` copies)
+    are certified; a declared ``phantom_form`` alone is not a proof.
 
     Examples
     --------
@@ -147,7 +167,7 @@ def certificate_for(mechanism: Any) -> str | None:
     >>> certificate_for(mean) is None
     True
     """
-    if not isinstance(mechanism, Mechanism):
+    if not isinstance(mechanism, Mechanism) or not _is_builtin(mechanism):
         return None
     if mechanism.phantom_form == "anonymous":
         return ("anonymous generalized median (phantoms 0/1 pad to n+1 points): Moulin (1980) -- "
@@ -159,6 +179,23 @@ def certificate_for(mechanism: Any) -> str | None:
         return ("mixture of order statistics (each a generalized median): strategyproof in "
                 "expectation")
     return None
+
+
+def _is_builtin(mech: Mechanism) -> bool:
+    """True when ``mech`` evaluates with a registered mechanism's own implementation.
+
+    The certificates are theorems about the library's phantom-median implementations; a
+    user-built :class:`Mechanism` that merely *declares* ``phantom_form`` may compute
+    something else, so it is searched instead of certified.
+    """
+    from mechkit.facility.mechanisms import MECHANISMS
+
+    base = mech.name.split("(")[0]
+    if base not in MECHANISMS:
+        return False
+    reg = MECHANISMS.get(base)
+    return (isinstance(reg, Mechanism) and reg._exact is mech._exact and reg._batch is mech._batch
+            and reg._phantoms is mech._phantoms and reg.phantom_form == mech.phantom_form)
 
 
 def _costs(mech: Any, P: NDArray[np.float64], agents: NDArray[np.int64],
@@ -266,7 +303,7 @@ def _search_exact(mech: Any, x: list[Fraction], h: Fraction
                   ) -> tuple[Any, int, Any, Any, Any, int]:
     n = len(x)
     base = {Fraction(0), Fraction(1), *x, *(mech.phantoms(n) or [])}
-    steps = int(1 / h)
+    steps = math.ceil(1 / h)  # grid step 1/steps <= h
     base.update(Fraction(k, steps) for k in range(steps + 1))
     srt = sorted(base)
     cand = sorted(set(srt) | {(a + b) / 2 for a, b in itertools.pairwise(srt)})
@@ -323,13 +360,15 @@ def audit_strategyproofness(
     method : {"auto", "certificate", "search"}
         ``auto`` certifies declared phantom mechanisms and searches otherwise.
     resolution : float, optional
-        Grid step of the search (default 1/64; exact mode 1/64 as a fraction).
+        Grid step of the search, in ``[1e-5, 1]`` (default 1/64; exact mode: the grid
+        ``k / ceil(1/resolution)``); a float search whose matrix would exceed
+        ``MAX_SEARCH_CELLS`` entries per profile is refused.
     refine : bool, default True
         Golden-section refinement around each agent's two best candidates (float mode).
     exact : bool, optional
         Exact ``Fraction`` search (default: when ``x`` holds a ``Fraction``).
     atol : float, default 1e-12
-        A gain above ``atol`` counts as a manipulation (float mode).
+        A gain above ``atol`` (``>= 0``) counts as a manipulation (float mode).
 
     Returns
     -------
@@ -344,7 +383,7 @@ def audit_strategyproofness(
     """
     mech = resolve_mechanism(mechanism)
     check_choice(method, "method", ("auto", "certificate", "search"))
-    tol = check_real(atol, "atol")
+    tol = _check_atol(atol)
     cert = certificate_for(mech)
     if method == "certificate" and cert is None:
         raise InvalidInputError(
@@ -355,6 +394,9 @@ def audit_strategyproofness(
     h = DEFAULT_RESOLUTION if resolution is None else check_positive(resolution, "resolution")
     if h > 1:
         raise InvalidInputError(f"resolution: must be <= 1; got {h}")
+    if h < MIN_RESOLUTION:
+        raise InvalidInputError(f"resolution: must be >= {MIN_RESOLUTION:g} (the search evaluates "
+                                f"about 2/resolution deviations per agent); got {h}")
     use_exact = is_exact_input(x) if exact is None else bool(exact)
     if use_exact:
         xs = as_exact_profile(x)
@@ -388,6 +430,13 @@ def audit_strategyproofness(
         return SPAuditResult(float(gains[b]), i, d, tuple(float(v) for v in prof), y, yd,
                              "strategyproof (certificate)", "certificate", cert, None, int(ev),
                              gains if batch else None, b, tol)
+    n = X.shape[1]
+    cells = n * n * (2 * math.ceil(1 / h) + 2 * n + 16)
+    if cells > MAX_SEARCH_CELLS:
+        raise InvalidInputError(
+            f"resolution: a search at resolution {h:g} with n={n} agents builds about {cells} "
+            f"profile entries per profile (more than {MAX_SEARCH_CELLS}); use a coarser resolution"
+        )
     all_gains = np.empty(X.shape[0])
     best: tuple[float, int, float, Any, Any] | None = None
     best_b, total = 0, 0
@@ -469,7 +518,8 @@ def audit_group_strategyproofness(
     max_size : int, default 2
         Largest coalition size searched.
     resolution : float, optional
-        Grid step (default 1/16).
+        Grid step in ``[1e-5, 1]`` (default 1/16); enumerations beyond
+        ``MAX_GROUP_EVALUATIONS`` joint deviations are refused.
     method : {"auto", "certificate", "search"}
         ``auto`` returns the certificate for anonymous phantom mechanisms (Moulin: they
         are group-strategyproof) and searches otherwise.
@@ -495,8 +545,9 @@ def audit_group_strategyproofness(
         raise InvalidInputError(f"x: group audits enumerate coalitions; n must be <= "
                                 f"{MAX_GROUP_AGENTS}, got n={n}")
     k_max = check_int(max_size, "max_size", minimum=2, maximum=max(2, n))
-    tol = check_real(atol, "atol")
-    anon_phantom = isinstance(mech, Mechanism) and mech.phantom_form == "anonymous"
+    tol = _check_atol(atol)
+    anon_phantom = (isinstance(mech, Mechanism) and mech.phantom_form == "anonymous"
+                    and _is_builtin(mech))
     if method == "certificate" and not anon_phantom:
         raise InvalidInputError("method: group-strategyproofness certificates exist only for "
                                 "anonymous phantom mechanisms; use method='search'")
@@ -504,8 +555,18 @@ def audit_group_strategyproofness(
         return GroupAuditResult(False, (), (), (), "group-strategyproof (certificate)", 0,
                                 "anonymous generalized medians are group-strategyproof (Moulin 1980)")
     h = 1 / 16 if resolution is None else check_positive(resolution, "resolution")
+    if h > 1:
+        raise InvalidInputError(f"resolution: must be <= 1; got {h}")
+    if h < MIN_RESOLUTION:
+        raise InvalidInputError(f"resolution: must be >= {MIN_RESOLUTION:g}; got {h}")
     extra = [float(v) for v in (mech.phantoms(n) or [])]
     cand = _candidates(X, extra, h)
+    rows = sum(math.comb(n, k) * cand.size**k for k in range(2, min(k_max, n) + 1))
+    if rows > MAX_GROUP_EVALUATIONS:
+        raise InvalidInputError(
+            f"max_size: coalitions up to size {k_max} with {cand.size} candidate reports each need "
+            f"{rows} evaluations (more than {MAX_GROUP_EVALUATIONS}); lower max_size or raise "
+            "resolution")
     truth_out = mech.batch(X[None, :])
     if isinstance(truth_out, LotteryBatch):
         truth = np.abs(truth_out.support[0][None, :] - X[:, None]) @ truth_out.probs

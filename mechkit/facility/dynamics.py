@@ -4,7 +4,8 @@ Agents with peaks ``x`` take turns replacing their report by a best response to 
 others' current reports.  For the mean the best response is the closed form
 ``clip(n x_i - sum_{j != i} r_j, 0, 1)``; for any other mechanism it is found by
 bisection on the agent's own report, which assumes the outcome is continuous and
-non-decreasing in each report (true for generalized medians and the mean).  The
+non-decreasing in each report (true for generalized medians and the mean; for other
+mechanisms a settled state is checked to be an equilibrium on a grid).  The
 dynamics stop when a full round changes no report (by more than ``tol`` in float mode);
 the seed paper's equilibrium theorem says the mean's (indeed every continuous, strictly
 monotone, UFS mechanism's) equilibrium *outcome* is the Uniform Phantom outcome.
@@ -32,6 +33,8 @@ from mechkit.facility.mechanisms import Mechanism, resolve_mechanism
 __all__ = ["DynamicsResult", "best_response_dynamics"]
 
 BISECTION_STEPS = 60
+#: Grid step ``1/VERIFY_GRID`` of the equilibrium check of a settled state.
+VERIFY_GRID = 32
 
 
 @dataclass(frozen=True)
@@ -79,18 +82,67 @@ def _best_response(mech: Any, reports: list[Any], i: int, peak: Any, exact: bool
         r[i] = d
         return mech(r, exact=exact)
 
-    if f(zero) >= peak:
+    f_lo, f_hi = f(zero), f(one)
+    if f_lo >= peak:
         return zero
-    if f(one) <= peak:
+    if f_hi <= peak:
         return one
+    if exact and f(peak) == peak:  # generalized medians: the truthful report hits the peak
+        return peak
     lo, hi = zero, one
     for _ in range(BISECTION_STEPS):
         mid = (lo + hi) / 2
         v = f(mid)
         if v == peak:
             return mid
-        lo, hi = (mid, hi) if v < peak else (lo, mid)
+        if v < peak:
+            lo, f_lo = mid, v
+        else:
+            hi, f_hi = mid, v
+    if exact:
+        # the bracket is tiny: on it a piecewise-linear mechanism is affine, and the secant
+        # point is the exact best response (dyadic bisection never hits e.g. 2/5 exactly)
+        d = lo + (peak - f_lo) * (hi - lo) / (f_hi - f_lo)
+        if f(d) == peak:
+            return d
+        raise NotConvergedError(
+            f"best response of agent {i}: bisection did not locate an exact report with outcome "
+            f"{peak} (the mechanism is not affine near it); use exact=False",
+            iterations=BISECTION_STEPS,
+        )
     return (lo + hi) / 2
+
+
+def _verify_equilibrium(mech: Any, r: list[Any], peaks: list[Any], y: Any, exact: bool,
+                        tol: float) -> None:
+    """Refuse a settled state that is not an equilibrium (bisection needs continuity).
+
+    The bisection best response is exact only for outcomes continuous and non-decreasing
+    in the own report; for any mechanism other than the mean and the built-in generalized
+    medians (where that is a theorem) each agent's deviations to ``{0, 1}``, every peak
+    and report and a grid of step ``1/VERIFY_GRID`` are checked.
+    """
+    from mechkit.facility.audit import _is_builtin
+
+    if isinstance(mech, Mechanism) and _is_builtin(mech) and (
+            mech.name == "mean" or mech.phantom_form in ("anonymous", "moulin")):
+        return
+    one = Fraction(1) if exact else 1.0
+    grid = [one * k / VERIFY_GRID for k in range(VERIFY_GRID + 1)]
+    for i, peak in enumerate(peaks):
+        cost = abs(y - peak)
+        for d in sorted({*grid, *peaks, *r}):
+            prof = list(r)
+            prof[i] = d
+            alt = abs(mech(prof, exact=exact) - peak)
+            if alt < cost - (tol if not exact else 0) - (0 if exact else 1e-12):
+                raise NotConvergedError(
+                    f"best-response dynamics of {mech.name} settled on reports {tuple(r)} that are "
+                    f"not an equilibrium: agent {i} lowers its cost from {cost} to {alt} by "
+                    f"reporting {d}; bisection best responses need an outcome continuous and "
+                    "non-decreasing in each report",
+                    iterations=BISECTION_STEPS,
+                )
 
 
 def best_response_dynamics(
@@ -126,7 +178,10 @@ def best_response_dynamics(
     Raises
     ------
     NotConvergedError
-        When ``max_rounds`` rounds pass without a quiet round.
+        When ``max_rounds`` rounds pass without a quiet round; when the settled state is
+        not an equilibrium (checked on a grid for mechanisms other than the mean and the
+        built-in generalized medians: bisection needs a continuous, non-decreasing
+        outcome); in exact mode when no exact best response is located.
 
     Examples
     --------
@@ -162,6 +217,7 @@ def best_response_dynamics(
             r[i] = new
         trace.append(mech(r, exact=use_exact))
         if not moved:
+            _verify_equilibrium(mech, r, peaks, trace[-1], use_exact, tol_v)
             return DynamicsResult(trace[-1], tuple(r), rnd, "converged", tuple(trace))
     raise NotConvergedError(
         f"best-response dynamics of {mech.name} did not settle in {max_rounds} rounds",

@@ -39,6 +39,7 @@ import numpy as np
 
 from mechkit._validate import check_choice, check_int
 from mechkit.errors import InvalidInputError, SolverError
+from mechkit.facility._profile import to_fraction
 from mechkit.facility.lottery import Lottery, LotteryBatch
 from mechkit.facility.mechanisms import resolve_mechanism
 
@@ -204,6 +205,10 @@ def approximation_ratio(
     check_choice(objective, "objective", OBJECTIVES)
     check_choice(method, "method", ("vertices", "grid"))
     max_profiles = check_int(max_profiles, "max_profiles", minimum=1)
+    recheck_limit = check_int(recheck_limit, "recheck_limit", minimum=1)
+    if step is not None and method != "grid":
+        raise InvalidInputError(f"step: only used with method='grid'; got step={step!r} with "
+                                f"method={method!r}")
     if not hasattr(mech, "_exact"):
         raise InvalidInputError(
             f"mechanism: exact ratios need a registered mechanism with an exact evaluation; got "
@@ -219,7 +224,7 @@ def approximation_ratio(
             )
         label = "vertex enumeration"
     else:
-        h = Fraction(1, 4 * n) if step is None else Fraction(step)
+        h = Fraction(1, 4 * n) if step is None else to_fraction(step, "step")
         if h <= 0 or h > 1 or (1 / h).denominator != 1:
             raise InvalidInputError(f"step: must be 1/L for a positive integer L; got {step}")
         L = int(1 / h)
@@ -227,6 +232,8 @@ def approximation_ratio(
         label = "grid"
     C = sorted(set(consts) | {Fraction(0), Fraction(1)})
     m = len(C)
+    if mech.anonymous:
+        _probe_anonymity(mech, n, C)
     total = math.comb(m + n - 1, n) if mech.anonymous else m**n
     if total > max_profiles:
         raise InvalidInputError(
@@ -296,6 +303,33 @@ def approximation_ratio(
                            label, total, tuple(C), int(to_check.size))
     return RatioResult(best[0], tuple(best[1]), best[2], objective, n, mech.name, label, total,
                        tuple(C), int(to_check.size))
+
+
+def _probe_anonymity(mech: Any, n: int, C: list[Fraction]) -> None:
+    """Refuse a user-built mechanism that is declared anonymous but is not.
+
+    Anonymous mechanisms are enumerated over multisets (sorted profiles) only, which
+    misses every worst case of, e.g., a dictatorship.  The built-in mechanisms are
+    anonymous by construction; for the others a few sorted vertex profiles are compared
+    with their reversals and rotations (a spot check, not a proof).
+    """
+    from mechkit.facility.audit import _is_builtin
+    from mechkit.facility.mechanisms import Mechanism
+
+    if n < 2 or (isinstance(mech, Mechanism) and _is_builtin(mech)):
+        return
+    m = len(C)
+    probes = [sorted(C[(i * s) % m] for i in range(n)) for s in (1, 2, 3)]
+    probes.append([C[0]] * (n - 1) + [C[-1]])
+    probes.append([C[0]] + [C[m // 2]] * (n - 1))
+    for prof in probes:
+        y = mech(prof, exact=True)
+        for perm in (prof[::-1], prof[1:] + prof[:1]):
+            if mech(perm, exact=True) != y:
+                raise InvalidInputError(
+                    f"mechanism: {mech.name} is declared anonymous (its ratio is enumerated over "
+                    f"sorted profiles only) but gives {mech(perm, exact=True)} on {perm} and {y} on "
+                    f"{prof}; construct it with anonymous=False")
 
 
 def _unrank(k: int, n: int, m: int, anonymous: bool, C: list[Fraction],
