@@ -6,6 +6,7 @@ are imported the first time the registry is listed or looked up.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import math
@@ -38,6 +39,9 @@ ExperimentFunc = Callable[[dict[str, Any], np.random.Generator], Any]
 RESERVED_COLUMNS: tuple[str, ...] = ("seed", "row", "_task")
 
 Scalar = bool | int | float | str
+
+#: Integer parameters are stored as Parquet int64 columns.
+_INT64 = 2**63
 
 
 @dataclass(frozen=True)
@@ -87,13 +91,17 @@ def _check_default(name: str, key: str, value: object) -> Scalar:
     if isinstance(value, bool | str):
         return value
     if isinstance(value, numbers.Integral):
+        if not -_INT64 <= int(value) < _INT64:
+            raise InvalidInputError(
+                f"params: default of {key!r} in experiment {name!r} must fit in 64 bits; got {value!r}"
+            )
         return int(value)
     if isinstance(value, numbers.Real):
         if not math.isfinite(float(value)):
             raise InvalidInputError(
                 f"params: default of {key!r} in experiment {name!r} must be finite; got {value!r}"
             )
-        return float(value)
+        return float(value) + 0.0  # -0.0 -> 0.0: one canonical zero
     raise InvalidInputError(
         f"params: default of {key!r} in experiment {name!r} must be a bool, int, float or str; "
         f"got {value!r} of type {type(value).__name__}"
@@ -254,18 +262,21 @@ def coerce_value(exp: Experiment, key: str, value: object) -> Scalar:
             return value.strip().lower() in ("true", "1", "yes")
         raise InvalidInputError(f"{where} must be booleans like its default {default!r}; got {value!r}")
     if isinstance(default, int):
+        out_int: int | None = None
         if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                pass
+            with contextlib.suppress(ValueError):
+                out_int = int(value.strip())
         elif not isinstance(value, bool) and isinstance(value, numbers.Integral):
-            return int(value)
+            out_int = int(value)
         elif isinstance(value, numbers.Real) and not isinstance(value, bool):
             as_float = float(value)
             if math.isfinite(as_float) and as_float == int(as_float):
-                return int(as_float)
-        raise InvalidInputError(f"{where} must be integers like its default {default!r}; got {value!r}")
+                out_int = int(as_float)
+        if out_int is None:
+            raise InvalidInputError(f"{where} must be integers like its default {default!r}; got {value!r}")
+        if not -_INT64 <= out_int < _INT64:  # the store holds parameters as int64
+            raise InvalidInputError(f"{where} must fit in 64 bits (|value| < 2**63); got {value!r}")
+        return out_int
     if isinstance(default, float):
         if isinstance(value, str):
             try:
@@ -279,7 +290,7 @@ def coerce_value(exp: Experiment, key: str, value: object) -> Scalar:
         if not math.isfinite(out):
             raise InvalidInputError(f"{where} must be finite real numbers like its default "
                                     f"{default!r}; got {value!r}")
-        return out
+        return out + 0.0  # -0.0 -> 0.0: equal values must make the same task
     if isinstance(value, str):
         return value
     raise InvalidInputError(f"{where} must be strings like its default {default!r}; got {value!r}")

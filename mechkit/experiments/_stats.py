@@ -35,6 +35,8 @@ def wilson_interval(
     >>> lo, hi = wilson_interval(7, 10)
     >>> round(float(lo), 4), round(float(hi), 4)
     (0.3968, 0.8922)
+    >>> [round(float(b), 4) for b in (*wilson_interval(0, 8, 0.9), *wilson_interval(8, 8, 0.9))]
+    [0.0, 0.2527, 0.7473, 1.0]
     >>> wilson_interval(3, 2)
     Traceback (most recent call last):
     ...
@@ -57,7 +59,11 @@ def wilson_interval(
     denom = nn + z2
     center = (kk + z2 / 2.0) / denom
     half = z / denom * np.sqrt(kk * (nn - kk) / nn + z2 / 4.0)
-    return np.clip(center - half, 0.0, 1.0), np.clip(center + half, 0.0, 1.0)
+    # exact endpoints: the interval of k = 0 starts at 0 and that of k = n ends at 1
+    # (in floating point center - half is 1e-17 or so, which would not cover p = 0)
+    lower = np.where(kk == 0, 0.0, np.clip(center - half, 0.0, 1.0))
+    upper = np.where(kk == nn, 1.0, np.clip(center + half, 0.0, 1.0))
+    return lower, upper
 
 
 def fit_loglog_slope(x: ArrayLike, y: ArrayLike) -> tuple[float, float]:

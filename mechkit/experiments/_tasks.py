@@ -5,17 +5,22 @@ A task is one parameter point and one seed index.  Its generator is
 canonical JSON text of (parameters, seed index): the same task draws the same numbers
 whatever the engine, the worker count, the batch it travels in or the completion order.
 
-This module imports only numpy and the standard library: it runs inside workers.
+This module imports only numpy and the standard library (threadpoolctl inside
+``run_batch``): it runs inside workers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import numbers
+import sys
+import threading
 import time
 import traceback
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -131,10 +136,87 @@ def _short_traceback(err: BaseException, limit: int = 4000) -> str:
     return text if len(text) <= limit else "..." + text[-limit:]
 
 
+class _OneThread:
+    """Hold BLAS/OpenMP pools (threadpoolctl) and numba's pool at one thread; restore them on exit.
+
+    A multithreaded BLAS splits sums differently with 1 or 2 threads, so ``x @ x``,
+    ``A @ B`` or ``solve`` differ in the last bits with the thread count.  Worker
+    processes start with one thread (:data:`mechkit.experiments.engine.WORKER_ENV`);
+    this makes batches run in the calling process (``workers=1``) and on workers of a
+    scheduler configured otherwise draw the same bits.
+    """
+
+    # BLAS limits are process-wide: batches running in several threads of one process (a
+    # Dask worker with threads_per_worker > 1) share one limit, set by the first batch to
+    # start and restored by the last one to finish.
+    _lock = threading.Lock()
+    _depth = 0
+    _blas: contextlib.ExitStack | None = None
+
+    def __init__(self) -> None:
+        self._stack = contextlib.ExitStack()  # numba's limit is per thread
+        self._numba_done = False
+
+    def __enter__(self) -> _OneThread:
+        cls = type(self)
+        with cls._lock:
+            if cls._depth == 0:
+                blas = contextlib.ExitStack()
+                try:
+                    from threadpoolctl import threadpool_limits
+                except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn (ml extra)
+                    _warn_no_threadpoolctl()
+                else:
+                    blas.enter_context(threadpool_limits(limits=1))
+                cls._blas = blas
+            cls._depth += 1
+        self.limit_numba()
+        return self
+
+    def limit_numba(self) -> None:
+        """Limit numba's pool once numba is imported (an experiment may import it mid-batch)."""
+        if self._numba_done or "numba" not in sys.modules:
+            return
+        self._numba_done = True
+        numba = sys.modules["numba"]
+        try:
+            old = int(numba.get_num_threads())
+            if old != 1:
+                numba.set_num_threads(1)
+                self._stack.callback(numba.set_num_threads, old)
+        except Exception:  # pragma: no cover - no threading layer available: nothing runs in parallel
+            pass
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+        cls = type(self)
+        with cls._lock:
+            cls._depth -= 1
+            if cls._depth == 0 and cls._blas is not None:
+                cls._blas.close()
+                cls._blas = None
+
+
+_WARNED: list[bool] = []
+
+
+def _warn_no_threadpoolctl() -> None:  # pragma: no cover - see _OneThread
+    if not _WARNED:
+        _WARNED.append(True)
+        warnings.warn(
+            "threadpoolctl is not installed: BLAS may use several threads in this process, so "
+            "results of BLAS-heavy experiments may differ in the last bits from worker "
+            "processes (pip install threadpoolctl)", RuntimeWarning, stacklevel=3,
+        )
+
+
 def run_batch(
     func: Any, tasks: list[tuple[str, str, dict[str, Any], int]], root_seed: int
 ) -> dict[str, Any]:
     """Run a batch of tasks; exceptions of a task are recorded and the batch goes on.
+
+    BLAS/OpenMP and numba thread pools are held at one thread while the batch runs, so a
+    task's floating-point results do not depend on the process it runs in.
 
     Parameters
     ----------
@@ -161,15 +243,17 @@ def run_batch(
     done: list[tuple[str, list[dict[str, Any]]]] = []
     failed: list[tuple[str, str, str, str]] = []
     start = time.perf_counter()
-    for key, task_id, params, _seed in tasks:
-        try:
-            out = func(dict(params), task_generator(root_seed, key))
-            rows = _clean_rows(out, params)
-        except _RowError as err:
-            failed.append((task_id, "InvalidRowsError", str(err), ""))
-        except Exception as err:
-            failed.append((task_id, type(err).__name__, str(err), _short_traceback(err)))
-        else:
-            done.append((task_id, rows))
+    with _OneThread() as one_thread:
+        for key, task_id, params, _seed in tasks:
+            one_thread.limit_numba()
+            try:
+                out = func(dict(params), task_generator(root_seed, key))
+                rows = _clean_rows(out, params)
+            except _RowError as err:
+                failed.append((task_id, "InvalidRowsError", str(err), ""))
+            except Exception as err:
+                failed.append((task_id, type(err).__name__, str(err), _short_traceback(err)))
+            else:
+                done.append((task_id, rows))
     seconds = time.perf_counter() - start
     return {"done": done, "failed": failed, "seconds": seconds if math.isfinite(seconds) else 0.0}

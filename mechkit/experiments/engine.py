@@ -257,7 +257,7 @@ class _Dask:
         else:
             try:
                 self._client = distributed.Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as err:
+            except (OSError, TimeoutError, ValueError) as err:  # ValueError: a malformed address
                 raise InvalidInputError(
                     f"scheduler: cannot connect to {scheduler!r} ({err})"
                 ) from err
@@ -323,6 +323,11 @@ def _source_hash(exp: Experiment) -> str | None:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _typed(params: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """``(name, type, value)`` of every default, in order: a changed type changes every task key."""
+    return [(k, type(v).__name__, v) for k, v in dict(params).items()]
+
+
 def _prepare_store(
     path: Path, exp: Experiment, root_seed: int, resume: bool
 ) -> dict[str, Any] | None:
@@ -345,7 +350,7 @@ def _prepare_store(
             f"store: {str(path)!r} was made with root_seed={manifest.get('root_seed')}, not "
             f"{root_seed}; use the same root seed to resume or choose another directory"
         )
-    if dict(manifest["params"]) != dict(exp.params) or list(manifest["params"]) != list(exp.params):
+    if _typed(manifest["params"]) != _typed(exp.params):  # 1 == 1.0 == True: compare the types too
         raise InvalidInputError(
             f"store: the parameters of {exp.name!r} changed since {str(path)!r} was made "
             f"(stored defaults {manifest['params']}, now {dict(exp.params)}); choose another directory"
@@ -431,6 +436,10 @@ def run(
 
     Notes
     -----
+    Tasks run with BLAS/OpenMP and numba thread pools at one thread (worker processes
+    start that way; in this process the pools are limited while a batch runs), so a
+    task's floating-point results do not depend on where it ran.
+
     A task that raises is recorded (parameters, seed, error type, message, traceback)
     and the run goes on.  A worker process that dies (segfault, out of memory) or a
     ``KeyboardInterrupt`` stops the run: every finished batch stays in the store, the
@@ -469,6 +478,8 @@ def run(
     batch_seconds = check_positive(batch_seconds, "batch_seconds")
     if not isinstance(resume, bool):
         raise InvalidInputError(f"resume: must be True or False; got {resume!r}")
+    if not isinstance(progress, bool):
+        raise InvalidInputError(f"progress: must be True or False; got {progress!r}")
     path = (Path(tempfile.mkdtemp(prefix="mechkit-run-")) if store is None
             else _store._as_store_path(store))
     manifest = _prepare_store(path, exp, root_seed, resume)
@@ -505,7 +516,7 @@ def run(
             if todo and backend is None:  # pragma: no cover - the store shrank since the pre-scan
                 backend = _make_backend(engine, workers, scheduler, len(todo))
             run_no = 1 + max([-1] + [int(r.get("run", -1)) for r in manifest["runs"]]
-                             + [int(p.name[6:10]) for p in state.files])
+                             + [_store.batch_number(p)[0] for p in state.files])
             extra = ("dask", "distributed") if engine == "dask" else ("joblib",)
             record: dict[str, Any] = {
                 "run": run_no,

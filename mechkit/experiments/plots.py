@@ -22,6 +22,7 @@ import numpy as np
 from mechkit._optional import import_optional
 from mechkit.errors import InvalidInputError
 from mechkit.experiments._stats import fit_loglog_slope, wilson_interval
+from mechkit.experiments.store import is_boolean_like
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -233,7 +234,7 @@ def plot_convergence(
 
 def _is_proportion(series: pd.Series) -> bool:
     pd = import_optional("pandas", "experiments")
-    if pd.api.types.is_bool_dtype(series):
+    if is_boolean_like(series):  # a boolean column with missing values has dtype object
         return True
     values = series.dropna()
     if not pd.api.types.is_numeric_dtype(values):
@@ -266,7 +267,7 @@ def _successes_and_trials(df: pd.DataFrame, ys: list[str], trials: str | int | N
     else:
         raise InvalidInputError(f"trials: must be a column name or an int >= 1; got {trials!r}")
     for col in ys:
-        if not pd.api.types.is_bool_dtype(df[col]):
+        if not is_boolean_like(df[col]):
             _numeric(df, col)
         rate = df[col].astype("float64")
         if ((rate < 0) | (rate > 1)).any():
@@ -334,7 +335,7 @@ def plot_rates(
         if trials is not None:
             raise InvalidInputError("y: name the proportion column(s) when trials is given")
         skip = {*info.get("params", []), "seed", "row", x}
-        ys = [c for c in df.columns if c not in skip and pd.api.types.is_bool_dtype(df[c])]
+        ys = [c for c in df.columns if c not in skip and is_boolean_like(df[c])]
         if not ys:
             raise InvalidInputError(
                 "y: the table has no boolean column; name the proportion column(s) (and trials= "

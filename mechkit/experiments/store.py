@@ -21,6 +21,7 @@ import contextlib
 import datetime as _dt
 import json
 import os
+import re
 import socket
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -46,6 +47,7 @@ LOCK_NAME = ".lock"
 FORMAT_VERSION = 1
 _META_KEY = b"mechkit.batch"
 _PART_GLOB = "part-r*-b*.parquet"
+_PART_RE = re.compile(r"part-r(\d+)-b(\d+)\.parquet")
 
 
 def now_iso() -> str:
@@ -76,6 +78,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def _as_store_path(store: str | os.PathLike[str]) -> Path:
     if not isinstance(store, str | os.PathLike):
         raise InvalidInputError(f"store: must be a path; got {store!r}")
+    if not os.fspath(store).strip():  # Path("") is the working directory
+        raise InvalidInputError(f"store: must be a non-empty path; got {store!r}")
     return Path(store)
 
 
@@ -234,9 +238,22 @@ def batch_path(store: Path, run: int, batch: int) -> Path:
     return store / f"part-r{run:04d}-b{batch:06d}.parquet"
 
 
+def batch_number(path: Path) -> tuple[int, int] | None:
+    """``(run, batch)`` of a batch file name, or ``None`` for another name.
+
+    Examples
+    --------
+    >>> batch_number(Path("part-r0012-b000003.parquet")), batch_number(Path("notes.txt"))
+    ((12, 3), None)
+    """
+    match = _PART_RE.fullmatch(path.name)
+    return None if match is None else (int(match[1]), int(match[2]))
+
+
 def batch_files(store: Path) -> list[Path]:
-    """The store's complete batch files in write order."""
-    return sorted(p for p in store.glob(_PART_GLOB) if p.is_file())
+    """The store's complete batch files in write order (numeric: run 10000 comes after run 9999)."""
+    found = [(n, p) for p in store.glob(_PART_GLOB) if p.is_file() and (n := batch_number(p))]
+    return [p for _n, p in sorted(found)]
 
 
 def value_kind(value: Any) -> str | None:
@@ -403,15 +420,20 @@ def scan(store: Path, params: Sequence[str] = ()) -> StoreState:
 # --------------------------------------------------------------------------- loading
 
 
-def _order_columns(df: pd.DataFrame, params: Sequence[str]) -> pd.DataFrame:
-    lead = [c for c in (*params, "seed", "row") if c in df.columns]
+def _order_columns(df: pd.DataFrame, params: Sequence[str], index: Sequence[str] = ()) -> pd.DataFrame:
+    """Parameters, ``seed``, ``row``, the index columns, then the metrics by (first non-null row, name).
+
+    The metric order depends only on the sorted rows and the column names, never on the
+    order in which batch files were written or on the key order of the rows' dicts (a
+    dict built from a set of strings is ordered differently in every worker process).
+    """
+    lead = [c for c in (*params, "seed", "row", *index) if c in df.columns]
     rest = [c for c in df.columns if c not in lead and c != "_task"]
     first_valid: dict[str, int] = {}
-    for pos, c in enumerate(rest):
+    for c in rest:
         notna = df[c].notna().to_numpy()
         first_valid[c] = int(notna.argmax()) if notna.any() else len(df)
-        first_valid[c] = first_valid[c] * (len(rest) + 1) + pos
-    rest.sort(key=first_valid.__getitem__)
+    rest.sort(key=lambda c: (first_valid[c], c))
     return df[lead + rest]
 
 
@@ -477,7 +499,7 @@ def load(store: str | os.PathLike[str]) -> pd.DataFrame:
             "seed": pd.Series(dtype="int64"), "row": pd.Series(dtype="int64")})
         for c, v in manifest["params"].items():
             df[c] = df[c].astype(type(v).__name__ if not isinstance(v, str) else "object")
-    df = _order_columns(df, params)
+    df = _order_columns(df, params, [str(c) for c in manifest.get("index", [])])
     df.attrs["mechkit"] = {
         "experiment": manifest["experiment"],
         "params": params,
@@ -524,6 +546,25 @@ def load_failures(store: str | os.PathLike[str]) -> pd.DataFrame:
     if len(df):
         df = df.sort_values([*params, "seed"], kind="mergesort", ignore_index=True)
     return df
+
+
+def is_boolean_like(series: pd.Series) -> bool:
+    """True for a boolean column, including one with missing values (pandas dtype ``object``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_boolean_like(pd.Series([True, None, False])), is_boolean_like(pd.Series([1, 0]))
+    (True, False)
+    """
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series):
+        return True
+    if series.dtype != object:
+        return False
+    values = series.dropna()
+    return len(values) > 0 and all(isinstance(v, bool) for v in values)
 
 
 def summarize(data: pd.DataFrame | str | os.PathLike[str], by: Sequence[str] | None = None) -> pd.DataFrame:
@@ -575,8 +616,10 @@ def summarize(data: pd.DataFrame | str | os.PathLike[str], by: Sequence[str] | N
             raise InvalidInputError(f"by: no column {missing[0]!r}; columns: {columns}")
         fixed = set(info.get("params", [])) | {"seed", "row"}
     metrics = [c for c in df.columns if c not in keys and c not in fixed and c != "_task"
-               and (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))]
-    count = next(c for c in ("n", "n_rows", "_n_rows") if c not in df.columns)
+               and (pd.api.types.is_numeric_dtype(df[c]) or is_boolean_like(df[c]))]
+    count = "n"
+    while count in df.columns:  # n, n_rows, _n_rows, __n_rows, ...
+        count = "n_rows" if count == "n" else "_" + count
     values = df[keys + metrics].copy()
     for m in metrics:
         values[m] = values[m].astype("float64")

@@ -54,7 +54,8 @@ def test_run_results_plot_round_trip(tmp_path, capsys):
     assert "fixed parameters: T=256, levels=4, schedule=tuned, losses=bernoulli" in out
     assert "stored: 24 rows from 6 tasks; 0 failed tasks" in out
     header = next(line for line in out.splitlines() if line.lstrip().startswith("K"))
-    assert header.split()[:5] == ["K", "horizon", "n", "regret", "regret_sd"]
+    assert header.split()[:5] == ["K", "horizon", "n", "avg_regret", "avg_regret_sd"]
+    assert "regret_sd" in header.split() and "bound" in header.split()
 
     for kind, extra in [("regret", []), ("convergence", ["--x", "horizon", "--y", "avg_regret"])]:
         png = tmp_path / f"{kind}.png"

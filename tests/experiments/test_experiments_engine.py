@@ -52,8 +52,9 @@ def test_run_and_load(tmp_path):
     df = load(summary.store)
     # a % 3 + 1 rows per task
     assert summary.n_rows == len(df) == 3 * 2 * 2 * (1 + 2 + 3 + 1)
-    assert list(df.columns) == ["a", "b", "tag", "flag", "seed", "row", "step", "u", "k", "hit",
-                                "label"]
+    # parameters, seed, row, the index column, then the metrics by name
+    assert list(df.columns) == ["a", "b", "tag", "flag", "seed", "row", "step", "hit", "k", "label",
+                                "u"]
     assert df["k"].dtype == "int64" and df["hit"].dtype == bool and df["b"].dtype == "float64"
     assert (df["row"] == df["step"]).all()
     keys = df[["a", "b", "tag", "seed", "row"]].to_records(index=False).tolist()
