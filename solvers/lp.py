@@ -132,6 +132,39 @@ def _status_name(model_status: Any) -> str:
     return out
 
 
+_BANNER_SILENCED = False
+
+
+def _new_highs(highspy: Any) -> Any:
+    """Return a new ``Highs`` object without letting HiGHS print.
+
+    The licence banner HiGHS prints to C stdout on the first construction in a process
+    is sent to /dev/null (mechkit functions never print).
+    """
+    global _BANNER_SILENCED
+    if _BANNER_SILENCED:
+        return highspy.Highs()
+    import os
+    import sys
+
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (some embedded interpreters)
+        _BANNER_SILENCED = True
+        return highspy.Highs()
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_SILENCED = True
+    return h
+
+
 def solve_lp(
     c: ArrayLike,
     A: Any,
@@ -199,7 +232,7 @@ def solve_lp(
         raise ValueError(f"row bounds must have shape ({num_row},)")
     if cl.shape != (num_col,) or cu.shape != (num_col,):
         raise ValueError(f"column bounds must have shape ({num_col},)")
-    h = highspy.Highs()
+    h = _new_highs(highspy)
     h.setOptionValue("output_flag", False)
     solver, strategy = _METHODS[method]
     h.setOptionValue("solver", solver)
