@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -673,7 +674,7 @@ def _names(names: Sequence[str] | None, d: int) -> tuple[str, ...]:
     return labels
 
 
-class Oracle:
+class Oracle(ABC):
     """Base class of population CI oracles (answers are exact, p in {0, 1})."""
 
     name = "oracle"
@@ -681,9 +682,9 @@ class Oracle:
     names: tuple[str, ...]
     calls: int
 
+    @abstractmethod
     def test(self, x: Node, y: Node, z: Sequence[Node] = ()) -> CITestResult:
         """Answer ``x _||_ y | z`` exactly."""
-        raise NotImplementedError
 
 
 class PlateOracle(Oracle):

@@ -223,8 +223,8 @@ def test_tasks_in_this_process_run_with_one_blas_and_numba_thread(tmp_path, regi
     """Was: with workers=1 tasks used the caller's BLAS threads (2 here) while worker
     processes use one, so BLAS-heavy metrics differed in the last bits between
     workers=1 and workers=2 or Dask: not the identical table the engine promises."""
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-    numba = pytest.importorskip("numba")
+    import numba
+    import threadpoolctl
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("needs two cores")
     from mechkit.experiments import make_task, task_generator
