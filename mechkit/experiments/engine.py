@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import gc
 import hashlib
 import inspect
 import itertools
@@ -255,12 +256,17 @@ class _Dask:
             self._client = scheduler
             self._own_client = False
         else:
+            _check_address(scheduler)
+            message = ""
             try:
                 self._client = distributed.Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError, ValueError) as err:  # ValueError: a malformed address
-                raise InvalidInputError(
-                    f"scheduler: cannot connect to {scheduler!r} ({err})"
-                ) from err
+            except (OSError, TimeoutError, ValueError) as err:
+                message = f"scheduler: cannot connect to {scheduler!r} ({err})"
+            if message:
+                # collect the half-built Client now: left to a later garbage collection, its
+                # __del__ can run inside the next Client's start-up and deadlock distributed
+                gc.collect()
+                raise InvalidInputError(message)
             self._own_client = True
         if workers is None:
             workers = len(self._client.scheduler_info(n_workers=-1).get("workers", {}))
@@ -279,6 +285,22 @@ class _Dask:
             self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _check_address(address: str) -> None:
+    """Refuse a malformed scheduler address before any ``Client`` is built."""
+    from distributed.comm.addressing import get_address_host_port, parse_address
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, location = parse_address(address)
+        get_backend(scheme)
+        if scheme in ("tcp", "tls"):
+            get_address_host_port(f"{scheme}://{location}", strict=True)
+    except ValueError as err:
+        raise InvalidInputError(
+            f"scheduler: cannot connect to {address!r} (malformed address: {err})"
+        ) from None
 
 
 def _check_scheduler(scheduler: Any) -> None:
