@@ -45,7 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 from mechkit._validate import check_int, check_real
 from mechkit.errors import InvalidInputError, NotConvergedError, SolverError
 from mechkit.position_auctions.instance import AuctionInstance
-from mechkit.position_auctions.priors import Prior, _Segment, check_priors
+from mechkit.position_auctions.priors import Prior, _Segment, _SegmentRule, check_priors
 from mechkit.position_auctions.welfare import (
     Allocation,
     _auto,
@@ -461,7 +461,7 @@ def _critical_bids(prior: Prior, t: float, prev: float, level: float,
     return out
 
 
-class _ReserveRule(Prior):
+class _ReserveRule(_SegmentRule):
     """The pseudo-prior whose ``phi_bar`` is ``b`` above the reserve and ``-1`` below."""
 
     def __init__(self, reserve: float) -> None:

@@ -32,6 +32,7 @@ Examples
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,30 +62,17 @@ class _Segment:
     beta: float
 
 
-class Prior:
-    """Base class: a value distribution with a segment representation of ``phi_bar``."""
+class _SegmentRule:
+    """A (pseudo-)virtual-value rule given by its segment representation of ``phi_bar``.
+
+    Holds everything that needs only ``phi_bar``: the ironed virtual value, ironed
+    intervals and critical-bid thresholds.  :class:`Prior` adds the distribution.
+    """
 
     segments: tuple[_Segment, ...]
     lo: float
     hi: float
     outside: str = "raise"
-
-    # -- to override
-    def cdf(self, v: ArrayLike) -> NDArray[np.float64]:  # pragma: no cover - abstract
-        """Cumulative distribution function."""
-        raise NotImplementedError
-
-    def pdf(self, v: ArrayLike) -> NDArray[np.float64]:  # pragma: no cover - abstract
-        """Density (or mass for :class:`Discrete`)."""
-        raise NotImplementedError
-
-    def virtual_value(self, v: ArrayLike) -> NDArray[np.float64]:  # pragma: no cover
-        """Myerson's virtual value ``phi(v) = v - (1 - F(v)) / f(v)``."""
-        raise NotImplementedError
-
-    def sample(self, size: int, seed: SeedLike = None) -> NDArray[np.float64]:  # pragma: no cover
-        """Draw ``size`` values."""
-        raise NotImplementedError
 
     # -- shared
     @property
@@ -155,9 +143,29 @@ class Prior:
                 return max(s.lo, (t - s.alpha) / s.beta)
         return self.hi
 
-    def mean(self) -> float:  # pragma: no cover - overridden
+
+class Prior(_SegmentRule, ABC):
+    """Base class: a value distribution with a segment representation of ``phi_bar``."""
+
+    @abstractmethod
+    def cdf(self, v: ArrayLike) -> NDArray[np.float64]:
+        """Cumulative distribution function."""
+
+    @abstractmethod
+    def pdf(self, v: ArrayLike) -> NDArray[np.float64]:
+        """Density (or mass for :class:`Discrete`)."""
+
+    @abstractmethod
+    def virtual_value(self, v: ArrayLike) -> NDArray[np.float64]:
+        """Myerson's virtual value ``phi(v) = v - (1 - F(v)) / f(v)``."""
+
+    @abstractmethod
+    def sample(self, size: int, seed: SeedLike = None) -> NDArray[np.float64]:
+        """Draw ``size`` values."""
+
+    @abstractmethod
+    def mean(self) -> float:
         """Expected value."""
-        raise NotImplementedError
 
 
 class Uniform(Prior):
@@ -634,7 +642,7 @@ def _scalar_aware(cls: type) -> type:
     return cls
 
 
-for _cls in (Prior, Uniform, Exponential, PiecewiseUniform, Discrete):
+for _cls in (_SegmentRule, Uniform, Exponential, PiecewiseUniform, Discrete):
     _scalar_aware(_cls)
 
 
@@ -646,7 +654,7 @@ def check_priors(priors: Any, n: int) -> tuple[Prior, ...]:
     >>> len(check_priors([Uniform(0, 1)] * 2, 2))
     2
     """
-    if isinstance(priors, Prior):
+    if isinstance(priors, _SegmentRule):
         raise InvalidInputError("priors: must be a sequence with one prior per ad; got a "
                                 "single prior (use [prior] * n)")
     try:
@@ -656,7 +664,7 @@ def check_priors(priors: Any, n: int) -> tuple[Prior, ...]:
     if len(seq) != n:
         raise InvalidInputError(f"priors: must have one prior per ad (n={n}); got {len(seq)}")
     for k, p in enumerate(seq):
-        if not isinstance(p, Prior):
+        if not isinstance(p, _SegmentRule):  # a Prior, or mechkit's internal reserve rule
             raise InvalidInputError(f"priors: entry {k} must be a Prior (Uniform, Exponential, "
                                     f"PiecewiseUniform, Discrete); got {type(p).__name__}")
     return seq
