@@ -13,10 +13,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mechkit.errors import InvalidInputError
 
-__all__ = ["DOMAINS", "TourReport", "TourSection", "available_domains", "run_tour"]
+__all__ = ["DOMAINS", "TourReport", "TourSection", "available_domains", "run_tour", "save_figure"]
 
 #: The six domains, in the order the README lists them.
 DOMAINS: tuple[str, ...] = (
@@ -63,6 +64,48 @@ class TourReport:
         return "\n".join(out)
 
 
+def save_figure(fig: Any, out_dir: str | Path, name: str) -> Path:
+    """Write ``fig`` as ``out_dir / name`` (110 dpi, tight box), close it and return the path.
+
+    Every tour section saves its figures through this one function, so all tours look alike and
+    no figure stays open in a long notebook session.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to write; it is closed afterwards.
+    out_dir : str or Path
+        Existing folder.
+    name : str
+        File name, e.g. ``"facility_ratio_table.png"``; no folder part.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = save_figure(fig, d, "demo.png")
+    ...     print(path.name, path.stat().st_size > 0, plt.fignum_exists(fig.number))
+    demo.png True False
+    """
+    from mechkit._optional import import_optional
+
+    plt = import_optional("matplotlib.pyplot", "plot")
+    if not name or Path(name).name != name:
+        raise InvalidInputError(f"name: must be a plain file name without a folder; got {name!r}")
+    path = Path(out_dir) / name
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
 def available_domains() -> tuple[str, ...]:
     """Domains whose package ships a ``tour`` module.
 
@@ -105,9 +148,7 @@ def _foundation_tour(out_dir: Path, seed: int) -> TourSection:
     ax.set_title("Euclidean projection onto the 2-simplex")
     ax.legend(loc="upper right", fontsize=7)
     ax.set_aspect("equal")
-    path = out_dir / "foundation_simplex_projection.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    path = save_figure(fig, out_dir, "foundation_simplex_projection.png")
     lines = (
         f"projected 60 seeded points (seed={seed}) onto the probability simplex with the numba kernel",
         f"worst KKT residual of the projections: {worst:.2e} (a certificate, not a tolerance)",
