@@ -146,7 +146,9 @@ def reference_instances():
 def correlated_lp(inst):
     from solvers.scoring_lp import build_correlated_lp
 
-    return build_correlated_lp(inst.q, inst.k, inst.m, inst.values(), inst.costs, inst.payment_cap)
+    # every cap row is kept (reduce=False): the certificate does not rely on the builder's reductions
+    return build_correlated_lp(inst.q, inst.k, inst.m, inst.values(), inst.costs, inst.payment_cap,
+                               reduce=False)
 
 
 def verify() -> Certificate:

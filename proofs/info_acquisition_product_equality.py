@@ -57,7 +57,7 @@ def verify() -> Certificate:
             pays = []
             for b in range(ki):
                 lp = build_correlated_lp(qi, (ki,), (mi,), np.zeros(ki), [inst.costs[i]], inst.payment_cap,
-                                         fixed_profile=b)
+                                         fixed_profile=b, reduce=False)
                 okb, pay, _ = certify_lp(lp)
                 all_ok = all_ok and okb
                 pays.append(pay if pay is not None else Fraction(10**9))

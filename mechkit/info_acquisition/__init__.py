@@ -25,13 +25,16 @@ from mechkit.info_acquisition.instance import (
     random_instance,
 )
 from mechkit.info_acquisition.online import (
+    LEARNERS,
     ExploreThenCommit,
     OnlineRun,
+    UCBLearner,
     regret_slope,
     simulate_online,
     strict_exploration_rules,
 )
 from mechkit.info_acquisition.optimal import (
+    InaccurateSolutionWarning,
     MechanismResult,
     correlation_gap,
     minimum_payment,
@@ -40,14 +43,17 @@ from mechkit.info_acquisition.optimal import (
 )
 
 __all__ = [
+    "LEARNERS",
     "CvxpyModel",
     "Deviation",
     "Evaluation",
     "ExploreThenCommit",
+    "InaccurateSolutionWarning",
     "Instance",
     "Mechanism",
     "MechanismResult",
     "OnlineRun",
+    "UCBLearner",
     "binary_accuracy_instance",
     "correlation_gap",
     "coupled_binary_instance",

@@ -1,7 +1,8 @@
 """Seeded experiments of the information-acquisition domain (discovered by ``mechkit.experiments``).
 
 ``info_acquisition.etc_regret``
-    Regret of the explore-then-commit learner at horizon ``T`` on a named instance
+    Regret of an online learner (``learner``: ``"explore_then_commit"``, the default, or
+    ``"ucb"`` for one agent; see ``online.LEARNERS``) at horizon ``T`` on a named instance
     (``single``: one agent, accuracy/cost; ``two_agents``: the 0.8/0.75 product pair;
     ``coupled``: two agents with error coupling ``rho``).  Sweep ``T`` and seeds and fit
     the log–log slope (about 2/3, times a ``sqrt(log T)`` factor from the margins).
@@ -38,18 +39,29 @@ def _instance(params: dict[str, Any]) -> Any:
 @experiment(
     name="info_acquisition.etc_regret",
     params={"instance": "single", "T": 100000, "accuracy": 0.9, "cost": 0.1, "rho": 0.5, "cap": 1.0,
-            "margin": 0.05, "explore_scale": 3.0, "alpha_scale": 0.02},
+            "margin": 0.05, "explore_scale": 3.0, "alpha_scale": 0.02,
+            "learner": "explore_then_commit"},
     index=("horizon",),
 )
 def etc_regret(params: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
-    """Explore-then-commit regret against the offline optimum at horizon T."""
-    from mechkit.info_acquisition.online import ExploreThenCommit, simulate_online, strict_exploration_rules
+    """Regret of an online learner against the offline optimum at horizon T."""
+    from mechkit.info_acquisition.online import (
+        LEARNERS,
+        ExploreThenCommit,
+        simulate_online,
+        strict_exploration_rules,
+    )
 
     T = check_int(params["T"], "T", minimum=1)
     inst = _instance(params)
     margin = check_real(params["margin"], "margin")
-    learner = ExploreThenCommit(strict_exploration_rules(inst, margin), margin=margin,
-                                explore_scale=params["explore_scale"], alpha_scale=params["alpha_scale"])
+    kind = LEARNERS.get(params["learner"])
+    rules = strict_exploration_rules(inst, margin)
+    if kind is ExploreThenCommit:
+        learner = ExploreThenCommit(rules, margin=margin, explore_scale=params["explore_scale"],
+                                    alpha_scale=params["alpha_scale"])
+    else:
+        learner = kind(rules, margin=margin, alpha_scale=params["alpha_scale"])
     run = simulate_online(inst, learner, T, seed=rng)
     return {"horizon": T, "regret": run.regret, "avg_regret": run.regret / T, "optimum": run.optimum,
             "committed_utility": run.committed_utility, "committed_ic": bool(run.committed_ic),

@@ -1,4 +1,4 @@
-"""Online information acquisition: an explore-then-commit learner and a seeded simulator.
+"""Online information acquisition: explore-then-commit and UCB learners, and a seeded simulator.
 
 The principal knows the states, actions, utility, efforts, signals and the cap ``M``,
 but not the prior, the signal kernels or the costs (design note a.6).  It observes
@@ -17,6 +17,14 @@ recommendations, reports and the state — never efforts.  :class:`ExploreThenCo
    with the lower end ``q̂ - ε`` (exact robust counterpart: payments are non-negative), and
    the learned costs get a margin of twice their error bound — mixed with the exploration
    rules with weight ``α = min(1, alpha_scale · η / ι)`` where ``η`` bounds the gain error.
+
+:class:`UCBLearner` (one agent, in the spirit of Chen, Wu, Wu and Yang, ICML 2023) replaces
+the fixed exploration budget by optimism: after a short warm-up and the same cost search
+it plays, epoch by epoch, the effort with the largest upper confidence bound on the net
+value ``V(b) - payment(b)``, paying the robust minimum-payment rule for that effort on the
+current estimates mixed with its exploration rule (the "conservative correction"), and
+doubles the effort's sample count in each epoch.  Both learners are registered in
+:data:`LEARNERS`.
 
 :func:`simulate_online` plays the learner against the true instance and returns the
 expected (pseudo-)regret against the offline optimum.  Agents best-respond exactly;
@@ -39,11 +47,14 @@ from mechkit.errors import InvalidInputError
 from mechkit.info_acquisition.evaluate import Mechanism, evaluate_mechanism
 from mechkit.info_acquisition.instance import Instance
 from mechkit.random import SeedLike, as_generator
+from mechkit.registry import Registry
 
 __all__ = [
+    "LEARNERS",
     "ExploreThenCommit",
     "OnlineRun",
     "Phase",
+    "UCBLearner",
     "regret_slope",
     "simulate_online",
     "strict_exploration_rules",
@@ -106,6 +117,12 @@ def strict_exploration_rules(instance: Instance, margin: float) -> list[list[NDA
     return rules
 
 
+#: Online learners by name (``simulate_online`` accepts an instance of any of them).
+LEARNERS: Registry[Any] = Registry("learner")
+
+
+@LEARNERS.register("explore_then_commit", agents="any",
+                   paper="Cacciamani, Castiglioni, Gatti (ICLR 2024)")
 @dataclass(frozen=True)
 class ExploreThenCommit:
     """Explore-then-commit learner (design note a.6).
@@ -170,26 +187,116 @@ class ExploreThenCommit:
 
     def rules_for(self, instance: Instance) -> list[list[NDArray[np.float64]]]:
         """The exploration rules validated against the instance's shapes and cap."""
-        rules = self.exploration_rules
-        if len(rules) != instance.n:
+        return _validate_rules(self.exploration_rules, instance)
+
+
+@LEARNERS.register("ucb", agents="one", paper="Chen, Wu, Wu, Yang (ICML 2023), adapted")
+@dataclass(frozen=True)
+class UCBLearner:
+    """Optimistic (UCB) single-agent learner with a conservative correction.
+
+    Rounds (the principal never sees the effort, only reports and θ):
+
+    1. **warm-up**: ``N0 = ceil(warmup_scale * sqrt(T))`` rounds per effort paying the
+       exploration rule of that effort (Assumption 1, as for :class:`ExploreThenCommit`);
+    2. **cost search**: the bisection of :class:`ExploreThenCommit` (precision
+       ``cost_precision``, default ``T^(-1/3)``), which bounds the cost errors by ``ε_c``;
+    3. **optimistic epochs**: with ``N_b`` samples of effort ``b``, cell half-widths
+       ``ε_b[s,θ] = eta_scale * (sqrt(2 q̂ (1 - q̂) L / N_b) + 3 L / N_b)``,
+       ``L = ln(3 k |S| d / δ)``, and ``β_b = Σ ε_b``, the learner computes for every effort
+       the robust minimum-payment rule (deviations scored with ``q̂ + ε``, obedience with
+       ``q̂ - ε``, effort deviations losing ``2 eta_scale ε_c``), mixes it with the exploration
+       rule ``R_b`` with weight ``α_b = min(1, alpha_scale * η_b / ι)``, ``η_b = M β_b +
+       2 eta_scale ε_c`` (the conservative correction: the mixed rule stays incentive
+       compatible under the truth when the intervals hold), and plays for ``max(N_b,
+       min_epoch)`` rounds the effort with the largest index
+       ``V̂(b) - paŷ(b) + (u_max - u_min + M) β_b`` (optimism in both the value and the
+       payment).  Efforts whose robust rule is infeasible are paid ``R_b`` itself.
+
+    Parameters
+    ----------
+    exploration_rules : list of list of array_like
+        ``exploration_rules[0][b][s, θ]``: a known rule that strictly implements effort ``b``.
+    margin : float
+        The known strictness ``ι > 0`` of the exploration rules.
+    warmup_scale : float, default 1.0
+        Warm-up length factor.
+    alpha_scale, eta_scale : float, default 0.02 and 1.0
+        As for :class:`ExploreThenCommit`.
+    min_epoch : int, default 100
+        Shortest optimistic epoch.
+    detect_rounds, cost_precision, confidence : optional
+        As for :class:`ExploreThenCommit`.
+
+    Notes
+    -----
+    One agent only (``simulate_online`` refuses more).  The regret is dominated by the cost
+    precision ``T^(-1/3)`` (the payment margin it forces is paid in every round), so it
+    grows like ``T^(2/3)`` as for explore-then-commit, but an effort whose optimistic index
+    falls below the best one is no longer sampled: unlike explore-then-commit, the learner
+    spends only ``O(sqrt(T))`` rounds on clearly bad efforts.
+
+    Examples
+    --------
+    >>> from mechkit.info_acquisition.instance import binary_accuracy_instance
+    >>> inst = binary_accuracy_instance([0.9], [0.1], payment_cap=1.0)
+    >>> learner = UCBLearner(strict_exploration_rules(inst, 0.05), margin=0.05)
+    >>> run = simulate_online(inst, learner, 100_000, seed=0)
+    >>> run.committed_ic, 0 < run.regret / run.horizon < 0.1
+    (True, True)
+    """
+
+    exploration_rules: Any
+    margin: float
+    warmup_scale: float = 1.0
+    alpha_scale: float = 0.02
+    eta_scale: float = 1.0
+    min_epoch: int = 100
+    detect_rounds: int | None = None
+    cost_precision: float | None = None
+    confidence: float | None = None
+
+    def __post_init__(self) -> None:
+        check_positive(self.margin, "margin")
+        check_positive(self.warmup_scale, "warmup_scale")
+        check_positive(self.alpha_scale, "alpha_scale", strict=False)
+        check_positive(self.eta_scale, "eta_scale", strict=False)
+        check_int(self.min_epoch, "min_epoch", minimum=1)
+        if self.detect_rounds is not None:
+            check_int(self.detect_rounds, "detect_rounds", minimum=1)
+        if self.cost_precision is not None:
+            check_positive(self.cost_precision, "cost_precision")
+        if self.confidence is not None:
+            c = check_positive(self.confidence, "confidence")
+            if c >= 1:
+                raise InvalidInputError(f"confidence: must lie in (0, 1); got {c}")
+
+    def rules_for(self, instance: Instance) -> list[list[NDArray[np.float64]]]:
+        """The exploration rules validated against the instance's shapes and cap."""
+        return _validate_rules(self.exploration_rules, instance)
+
+
+def _validate_rules(rules: Any, instance: Instance) -> list[list[NDArray[np.float64]]]:
+    """Exploration rules checked against the instance's shapes and cap."""
+    if len(rules) != instance.n:
+        raise InvalidInputError(
+            f"exploration_rules: need one list per agent ({instance.n}); got {len(rules)}")
+    out = []
+    for i in range(instance.n):
+        if len(rules[i]) != instance.k[i]:
             raise InvalidInputError(
-                f"exploration_rules: need one list per agent ({instance.n}); got {len(rules)}")
-        out = []
-        for i in range(instance.n):
-            if len(rules[i]) != instance.k[i]:
+                f"exploration_rules[{i}]: need one rule per effort ({instance.k[i]}); "
+                f"got {len(rules[i])}")
+        agent = []
+        for b in range(instance.k[i]):
+            r = as_float_array(rules[i][b], f"exploration_rules[{i}][{b}]",
+                               shape=(instance.m[i], instance.d))
+            if (r < 0).any() or (r > instance.payment_cap).any():
                 raise InvalidInputError(
-                    f"exploration_rules[{i}]: need one rule per effort ({instance.k[i]}); "
-                    f"got {len(rules[i])}")
-            agent = []
-            for b in range(instance.k[i]):
-                r = as_float_array(rules[i][b], f"exploration_rules[{i}][{b}]",
-                                   shape=(instance.m[i], instance.d))
-                if (r < 0).any() or (r > instance.payment_cap).any():
-                    raise InvalidInputError(
-                        f"exploration_rules[{i}][{b}]: payments must lie in [0, {instance.payment_cap}]")
-                agent.append(r)
-            out.append(agent)
-        return out
+                    f"exploration_rules[{i}][{b}]: payments must lie in [0, {instance.payment_cap}]")
+            agent.append(r)
+        out.append(agent)
+    return out
 
 
 @dataclass(frozen=True)
@@ -498,8 +605,8 @@ def simulate_online(
     ----------
     instance : Instance
         The true instance; each agent's own-signal law must depend only on its own effort.
-    learner : ExploreThenCommit
-        The learner.
+    learner : ExploreThenCommit or UCBLearner
+        The learner (see :data:`LEARNERS`).
     horizon : int
         ``T >= 1``.
     seed : None, int, SeedSequence or Generator
@@ -523,9 +630,13 @@ def simulate_online(
 
     if not isinstance(instance, Instance):
         raise InvalidInputError(f"instance: must be an Instance; got {type(instance).__name__}")
-    if not isinstance(learner, ExploreThenCommit):
-        raise InvalidInputError(f"learner: must be an ExploreThenCommit; got {type(learner).__name__}")
+    if not isinstance(learner, ExploreThenCommit | UCBLearner):
+        raise InvalidInputError(f"learner: must be an ExploreThenCommit or a UCBLearner; got "
+                                f"{type(learner).__name__}")
     T = check_int(horizon, "horizon", minimum=1)
+    if isinstance(learner, UCBLearner) and instance.n != 1:
+        raise InvalidInputError(f"instance: the UCB learner is for one agent; got n={instance.n} "
+                                "(use ExploreThenCommit)")
     if not instance.own_marginals_consistent():
         raise InvalidInputError("instance: an agent's own-signal law depends on the others' efforts; the "
                                 "explore-then-commit learner needs the marginal assumption (design a.1)")
@@ -533,6 +644,8 @@ def simulate_online(
     true_iota = _check_assumption_one(instance, rules)
     rng = as_generator(seed)
     opt = optimal_mechanism(instance).value
+    if isinstance(learner, UCBLearner):
+        return _simulate_ucb(instance, learner, rules, T, rng, opt, true_iota)
     K, S, d = instance.num_profiles, instance.num_signal_profiles, instance.d
     n = instance.n
     bown = np.array(np.unravel_index(np.arange(K), instance.k))
@@ -612,6 +725,130 @@ def simulate_online(
     return OnlineRun(T, opt, T * opt - total, tuple(phases), per_round, ic, ev.max_gain, alpha, eta, N,
                      cost_err, q_err, {"finished": True, "true_margin": true_iota,
                                        "estimated_costs": [c.tolist() for c in cost_hat]})
+
+
+def _robust_effort_rule(instance: Instance, q_hat: NDArray[np.float64], eps_cell: NDArray[np.float64],
+                        cost_hat: NDArray[np.float64], cost_margin: float,
+                        b: int) -> NDArray[np.float64] | None:
+    """Cheapest rule implementing effort ``b`` in the robust single-agent LP (``None``: infeasible)."""
+    from mechkit.info_acquisition.optimal import _raise_for_status
+    from solvers.lp import solve_lp
+    from solvers.scoring_lp import build_correlated_lp
+
+    k, m, d = instance.k[0], instance.m[0], instance.d
+    lp = build_correlated_lp(q_hat, (k,), (m,), np.zeros(k), [cost_hat], instance.payment_cap,
+                             ic_margin=cost_margin, fixed_profile=b, q_deviation=q_hat + eps_cell,
+                             q_obedient=np.maximum(q_hat - eps_cell, 0.0))
+    sol = solve_lp(lp.c, lp.csr(), lp.row_lower, lp.row_upper, lp.col_lower, lp.col_upper, presolve=False)
+    if sol.status == "infeasible":
+        return None
+    _raise_for_status(sol.status, "robust minimum-payment LP")
+    y = sol.x[lp.y_offset: lp.y_offset + lp.y_size].reshape(k, m, d)[b]
+    return np.clip(y, 0.0, instance.payment_cap)
+
+
+def _simulate_ucb(instance: Instance, learner: UCBLearner, rules: list[list[NDArray[np.float64]]], T: int,
+                  rng: np.random.Generator, opt: float, true_iota: float) -> OnlineRun:
+    """The UCB learner against the true (one-agent) instance; see :class:`UCBLearner`."""
+    k, S, d = instance.k[0], instance.num_signal_profiles, instance.d
+    R = rules[0]
+    u = instance.utility
+    u_range = float(u.max() - u.min())
+    m_cap = instance.payment_cap
+    remaining = T
+    phases: list[Phase] = []
+    # ---- warm-up: N0 rounds per effort with its exploration rule (truthful and obedient)
+    N0 = max(1, math.ceil(learner.warmup_scale * math.sqrt(T)))
+    counts = np.zeros((k, S, d))
+    util = 0.0
+    rounds = 0
+    from solvers.scoring_online import greedy_exploration_utility
+
+    for b in range(k):
+        nb = min(N0, remaining)
+        if nb <= 0:
+            break
+        p = instance.q[b].ravel()
+        samples = rng.choice(S * d, size=nb, p=p / p.sum())
+        counts[b] = np.bincount(samples, minlength=S * d).reshape(S, d)
+        gross = greedy_exploration_utility(samples.astype(np.int64), instance.q[b], u)
+        util += float(gross) - nb * float(np.sum(instance.q[b] * R[b]))
+        rounds += nb
+        remaining -= nb
+    phases.append(Phase("warmup", rounds, util))
+    unfinished = {"finished": False, "true_margin": true_iota}
+    if remaining == 0 or counts.sum(axis=(1, 2)).min() == 0:
+        return OnlineRun(T, opt, T * opt - util, tuple(phases), float("nan"), False, float("nan"), 0.0, 0.0,
+                         N0, float("nan"), float("nan"), unfinished)
+    # ---- cost search (as explore-then-commit)
+    eps = learner.cost_precision if learner.cost_precision is not None else T ** (-1.0 / 3.0)
+    n_detect = learner.detect_rounds if learner.detect_rounds is not None else math.ceil(20 * math.log(T + 1))
+    search = _CostSearch(instance, counts / counts.sum(axis=(1, 2), keepdims=True), rng, n_detect, remaining)
+    search.identify_base()
+    cost_hat = search.learn_agent(0, R, eps)
+    remaining = search.remaining
+    phases.append(Phase("cost_search", search.rounds, search.utility))
+    true_diff = instance.costs[0] - instance.costs[0][search.zero_payment_efforts[0]]
+    cost_err = float(np.abs(cost_hat - true_diff).max())
+    if remaining <= 0:
+        total = sum(p.utility for p in phases)
+        return OnlineRun(T, opt, T * opt - total, tuple(phases), float("nan"), False, float("nan"), 0.0, 0.0,
+                         N0, cost_err, float("nan"), unfinished)
+    # ---- optimistic epochs
+    delta = learner.confidence if learner.confidence is not None else 1.0 / T
+    log_term = math.log(3.0 * k * S * d / delta)
+    cost_margin = learner.eta_scale * 2.0 * search.bound
+    plays = np.zeros(k, dtype=np.int64)
+    last: dict[str, Any] = {}
+    while remaining > 0:
+        n_b = counts.sum(axis=(1, 2))
+        q_hat = counts / n_b[:, None, None]
+        eps_cell = learner.eta_scale * (np.sqrt(2.0 * q_hat * (1.0 - q_hat) * log_term / n_b[:, None, None])
+                                        + 3.0 * log_term / n_b[:, None, None])
+        beta = eps_cell.sum(axis=(1, 2))
+        values = np.einsum("bst,at->bsa", q_hat, u).max(axis=2).sum(axis=1)
+        index = np.empty(k)
+        mixed: list[tuple[NDArray[np.float64], float, float]] = []
+        for b in range(k):
+            rule = _robust_effort_rule(instance, q_hat, eps_cell, cost_hat, cost_margin, b)
+            eta = float(m_cap * beta[b] + cost_margin)
+            alpha = 1.0 if rule is None else min(1.0, learner.alpha_scale * eta / learner.margin)
+            gamma = R[b] if rule is None else (1.0 - alpha) * rule + alpha * R[b]
+            index[b] = values[b] - float(np.sum(q_hat[b] * gamma)) + (u_range + m_cap) * beta[b]
+            mixed.append((gamma, alpha, eta))
+        b = int(np.argmax(index))
+        gamma, alpha, eta = mixed[b]
+        nr = min(max(int(n_b[b]), learner.min_epoch), remaining)
+        xi = np.zeros(k)
+        xi[b] = 1.0
+        pay = np.zeros((1, k, S, d))
+        pay[0, b] = gamma
+        actions = np.einsum("bst,at->bsa", q_hat, u).argmax(axis=2)
+        mech = Mechanism(xi, pay, actions)
+        ev = evaluate_mechanism(instance, mech)
+        ic = ev.max_gain <= 1e-9
+        if ic or ev.witness is None:
+            per_round, played, phi = ev.principal_utility, b, np.arange(S)
+        else:
+            w = ev.witness
+            per_round = _deviation_utility(instance, xi, pay, actions, w)
+            played, phi = int(w.effort), np.asarray(w.reporting_map, dtype=np.int64)
+        # the learner records the reports (φ(s), θ) of the effort actually played
+        p = instance.q[played].ravel()
+        obs = rng.multinomial(nr, p / p.sum()).reshape(S, d)
+        seen = np.zeros((S, d))
+        np.add.at(seen, phi, obs)
+        counts[b] += seen
+        plays[b] += nr
+        phases.append(Phase(f"ucb[{b}]", nr, nr * per_round))
+        remaining -= nr
+        last = {"utility": per_round, "ic": ic, "gain": float(ev.max_gain), "alpha": alpha, "eta": eta,
+                "q_error": float(np.abs(q_hat[b] - instance.q[b]).sum())}
+    total = sum(p.utility for p in phases)
+    return OnlineRun(T, opt, T * opt - total, tuple(phases), last["utility"], bool(last["ic"]), last["gain"],
+                     last["alpha"], last["eta"], N0, cost_err, last["q_error"],
+                     {"finished": True, "true_margin": true_iota, "estimated_costs": cost_hat.tolist(),
+                      "plays": plays.tolist(), "epochs": len(phases) - 2})
 
 
 def regret_slope(horizons: ArrayLike, regrets: ArrayLike, *, level: float = 0.95) -> dict[str, float]:

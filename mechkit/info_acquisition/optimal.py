@@ -2,7 +2,8 @@
 
 :func:`optimal_mechanism` builds the z-form LP of design note a.3 as sparse arrays
 (:mod:`solvers.scoring_lp`), solves it with HiGHS dual simplex (:mod:`solvers.lp`),
-certifies the solution by LP duality and returns a :class:`MechanismResult`.  For
+certifies the solution by LP duality, re-solves the final basis in extended precision,
+re-checks the extracted mechanism by brute force and returns a :class:`MechanismResult`.  For
 conditionally independent signals the optimum is attained by a pure profile paying each
 agent its single-agent minimum-payment rule (design note a.4.1); ``method="auto"`` then
 solves ``Σ_i k_i`` small LPs instead of the joint one.
@@ -11,6 +12,7 @@ solves ``Σ_i k_i`` small LPs instead of the joint one.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +25,7 @@ from mechkit.errors import InfeasibleError, InvalidInputError, SolverError, Unbo
 from mechkit.info_acquisition.instance import Instance
 
 __all__ = [
+    "InaccurateSolutionWarning",
     "MechanismResult",
     "correlation_gap",
     "minimum_payment",
@@ -32,6 +35,19 @@ __all__ = [
 
 #: Recommendation probabilities below this are treated as 0 when extracting a mechanism.
 XI_ZERO_TOL = 1e-10
+
+#: Accuracy the re-check of a joint-LP mechanism demands: largest conditional IC gain of the
+#: extracted mechanism (brute force) and distance between its re-evaluated utility and the value.
+RECHECK_TOL = 1e-9
+
+
+class InaccurateSolutionWarning(RuntimeWarning):
+    """The re-check of an optimal mechanism found it accurate only to more than ``RECHECK_TOL``.
+
+    The result is still returned (its LP-duality certificate holds to ``CERT_TOL``); its
+    ``certificate`` holds the re-check (``recheck_max_gain``, ``recheck_utility_error``,
+    ``recheck_passed = 0.0``).
+    """
 
 
 @dataclass(frozen=True)
@@ -58,7 +74,12 @@ class MechanismResult:
         LP-duality evidence: ``dual_value``, ``duality_gap``, ``dual_infeasibility``,
         ``primal_infeasibility`` for the joint LP; ``stacked_duality_gap`` and
         ``stacked_dual_infeasibility`` of the stacked single-agent LPs for the fast path and
-        the uncorrelated optimum; the brute-force check for ``method="cvxpy"``.
+        the uncorrelated optimum; the brute-force check for ``method="cvxpy"``.  The joint
+        LP adds its re-check: ``recheck_max_gain`` (largest conditional IC gain of the
+        returned mechanism, brute force), ``recheck_utility_error`` (its re-evaluated
+        utility minus ``value``), ``recheck_passed`` (1.0 when both and the duality gap are
+        at most ``RECHECK_TOL = 1e-9``) and, after a refinement,
+        ``refined_primal_infeasibility`` / ``refined_dual_infeasibility`` of the basis.
     stats : dict
         Sizes and timings (``num_col``, ``num_row``, ``nnz``, ``build_seconds``,
         ``solve_seconds``, ``iterations``, ``num_lps``/``num_blocks``).
@@ -126,11 +147,12 @@ def _shape(instance: Instance, xi: NDArray[np.float64], gamma: NDArray[np.float6
             instance.greedy_actions().reshape((*instance.k, *instance.m)))
 
 
-def _solve_built(lp: Any, what: str, method: str, presolve: bool = False) -> tuple[Any, dict[str, float]]:
+def _solve_built(lp: Any, what: str, method: str, presolve: bool = False,
+                 refine: bool = False) -> tuple[Any, dict[str, float]]:
     from solvers.lp import dual_bound, primal_infeasibility, solve_lp
 
     sol = solve_lp(lp.c, lp.csr(), lp.row_lower, lp.row_upper, lp.col_lower, lp.col_upper, method=method,
-                   presolve=presolve)
+                   presolve=presolve, refine=refine and method != "ipm")
     _raise_for_status(sol.status, what)
     dual, dual_inf = dual_bound(lp.c, lp.csr(), lp.row_lower, lp.row_upper, lp.col_lower, lp.col_upper,
                                 sol.row_dual)
@@ -139,6 +161,10 @@ def _solve_built(lp: Any, what: str, method: str, presolve: bool = False) -> tup
             "primal_infeasibility": primal_infeasibility(lp.csr(), sol.x, lp.row_lower, lp.row_upper,
                                                                    lp.col_lower, lp.col_upper)}
     _check_certificate(cert, what, sol.objective)
+    if "refinement" in sol.info:
+        ref = sol.info["refinement"]
+        cert["refined_primal_infeasibility"] = ref["primal_infeasibility"]
+        cert["refined_dual_infeasibility"] = ref["dual_infeasibility"]
     return sol, cert
 
 
@@ -213,6 +239,13 @@ def optimal_mechanism(
         When HiGHS stops without an optimal solution, or its solution fails the LP-duality
         certificate (gap or infeasibility above ``CERT_TOL``).
 
+    Warns
+    -----
+    InaccurateSolutionWarning
+        When the joint LP's answer cannot be re-checked to ``RECHECK_TOL`` even after the
+        extended-precision refinement of the basis and the conditionally scaled re-solve
+        (see ``_solve_joint_lp``); the result is returned with ``recheck_passed = 0.0``.
+
     Examples
     --------
     >>> from mechkit.info_acquisition.instance import binary_accuracy_instance
@@ -250,7 +283,26 @@ def optimal_mechanism(
 
 
 def _solve_joint_lp(instance: Instance, fixed: int | None, margin: float, lp_method: str) -> MechanismResult:
-    from solvers.scoring_lp import build_correlated_lp
+    """Build, solve and re-check the joint LP; refine the basis when the re-check fails.
+
+    1. HiGHS dual simplex with the LP-duality certificate (``CERT_TOL``).
+    2. Re-check: the extracted mechanism ``γ = y / ξ`` is evaluated by brute force
+       (:func:`~mechkit.info_acquisition.evaluate.evaluate_mechanism`); its largest conditional
+       IC gain, the distance of its re-evaluated utility from the value and the duality gap
+       must all be at most ``RECHECK_TOL``.  A basis HiGHS accepts can violate an IC row by
+       up to its tolerance (1e-9) ex ante; divided by a small recommendation probability
+       this becomes a large conditional gain.
+    3. If the re-check fails: the final basis is re-solved in extended precision
+       (:func:`solvers.lp.refine_basis`), so the point, duals and value are those of the
+       basis rather than HiGHS's iterate, and re-checked.
+    4. If that fails too (the basis itself is infeasible within HiGHS's tolerance), the LP
+       is re-solved with every row divided by the probability of the recommendations it
+       concerns (:func:`solvers.scoring_lp.conditional_row_scale`), so that the solver's
+       tolerance applies to the conditional constraints, refined and re-checked.  The most
+       accurate answer is kept; if none passes an :class:`InaccurateSolutionWarning` is
+       emitted.  ``stats["num_lps"]`` counts the solves (1 when the first answer passes).
+    """
+    from solvers.scoring_lp import build_correlated_lp, conditional_row_scale, scale_rows
 
     t0 = time.perf_counter()
     lp = build_correlated_lp(instance.q, instance.k, instance.m, instance.values(), instance.costs,
@@ -261,14 +313,51 @@ def _solve_joint_lp(instance: Instance, fixed: int | None, margin: float, lp_met
         "the profile is not "
         "implementable under the payment cap")
     sol, cert = _solve_built(lp, what, lp_method)
+    result = _joint_result(instance, lp, sol, cert, t1 - t0, 1)
+    if not result.certificate["recheck_passed"] and lp_method != "ipm":
+        for attempt in (2, 3):
+            target = lp if attempt == 2 else scale_rows(
+                lp, conditional_row_scale(lp, sol.x[: lp.num_profiles]))
+            sol_a, cert_a = _solve_built(target, what, lp_method, refine=True)
+            again = _joint_result(instance, lp, sol_a, cert_a, t1 - t0, attempt)
+            if _recheck_error(again) < _recheck_error(result) or again.certificate["recheck_passed"]:
+                result = again
+            if result.certificate["recheck_passed"]:
+                break
+    if not result.certificate["recheck_passed"]:
+        warnings.warn(f"optimal_mechanism: the re-check of the LP solution found the mechanism accurate only "
+                      f"to {_recheck_error(result):.3g} (> RECHECK_TOL = {RECHECK_TOL}); "
+                      f"largest conditional IC "
+                      f"gain {result.certificate['recheck_max_gain']:.3g}", InaccurateSolutionWarning,
+                      stacklevel=3)
+    return result
+
+
+def _recheck_error(res: MechanismResult) -> float:
+    c = res.certificate
+    return max(c["recheck_max_gain"], c["recheck_utility_error"], c["duality_gap"])
+
+
+def _joint_result(instance: Instance, lp: Any, sol: Any, cert: dict[str, float], build_seconds: float,
+                  num_lps: int) -> MechanismResult:
+    from mechkit.info_acquisition.evaluate import Mechanism, evaluate_mechanism
+
     xi_raw = sol.x[: lp.num_profiles]
     y_raw = sol.x[lp.y_offset: lp.y_offset + lp.y_size]
     xi, gamma = _extract(instance, xi_raw, y_raw)
     stats = {"num_col": lp.num_col, "num_row": lp.num_row, "nnz": lp.nnz, "cap_rows": lp.cap_rows,
-             "build_seconds": t1 - t0, "solve_seconds": sol.seconds, "iterations": sol.iterations,
-             "num_lps": 1}
+             "build_seconds": build_seconds, "solve_seconds": sol.seconds, "iterations": sol.iterations,
+             "num_lps": num_lps}
     rec, pay, act = _shape(instance, xi, gamma)
-    return MechanismResult(-sol.objective, rec, pay, act, "optimal", True, "lp", cert, stats)
+    value = -sol.objective
+    ev = evaluate_mechanism(instance, Mechanism(rec, pay, act))
+    cert = dict(cert)
+    cert["recheck_max_gain"] = max(0.0, float(ev.max_gain))
+    cert["recheck_utility_error"] = abs(float(ev.principal_utility) - value)
+    cert["recheck_passed"] = float(cert["recheck_max_gain"] <= RECHECK_TOL
+                                   and cert["recheck_utility_error"] <= RECHECK_TOL
+                                   and cert["duality_gap"] <= RECHECK_TOL)
+    return MechanismResult(value, rec, pay, act, "optimal", True, "lp", cert, stats)
 
 
 def minimum_payment(

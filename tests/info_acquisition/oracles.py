@@ -30,10 +30,12 @@ def profile_value(inst, b):
     return total
 
 
-def explicit_phi_lp(inst, profile=None):
+def explicit_phi_lp(inst, profile=None, tight=False):
     """Optimal correlated mechanism value by the explicit-φ LP (every reporting map a row).
 
-    Variables: ξ(b) and y_i(b, s, θ) = ξ(b) γ_i(b, s, θ).  Solved with scipy ``linprog``.
+    Variables: ξ(b) and y_i(b, s, θ) = ξ(b) γ_i(b, s, θ).  Solved with scipy ``linprog``
+    (HiGHS; ``tight=True``: dual simplex with feasibility tolerances 1e-10 instead of the
+    default 1e-7).
     """
     n, k, m, d = inst.n, inst.k, inst.m, inst.d
     P = joint(inst)
@@ -88,8 +90,9 @@ def explicit_phi_lp(inst, profile=None):
     if profile is not None:
         for b in B:
             bounds[bpos[b]] = (1, 1) if b == tuple(profile) else (0, 0)
+    options = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10} if tight else {}
     res = linprog(c, A_ub=np.array(A_ub), b_ub=np.array(b_ub), A_eq=A_eq, b_eq=[1.0], bounds=bounds,
-                  method="highs")
+                  method="highs-ds" if tight else "highs", options=options)
     return res
 
 
