@@ -9,6 +9,13 @@
   (one column with probability 1 for deterministic mechanisms).  ``objective``:
   0 welfare ``SW*/SW``, 1 total cost ``TC/TC*``, 2 maximum cost ``MC/MC*``, where
   ``SW = n - TC``, ``TC* = TC(left median)`` and ``MC* = (max - min)/2``.
+* ``nash_log_terms(X, S, probs)`` returns ``(log NW*, log E[NW], y*)`` per profile for the
+  Nash welfare ``NW(y) = prod_i (1 - |y - x_i|)``.  ``log NW`` is concave in ``y`` (a sum
+  of logs of positive concave functions on the convex hull of the reports, where the
+  maximiser lies), so ``y*`` is found by bisection on the sign of its right derivative
+  ``sum_{x_i > y} 1/u_i - sum_{x_i <= y} 1/u_i`` (non-increasing); ``log E[NW]`` is
+  ``-inf`` when the mechanism's Nash welfare is zero.
+* ``nash_right_derivative(x, y)`` is that right derivative (``-inf``/``inf`` at zero utilities).
 """
 
 from __future__ import annotations
@@ -18,7 +25,9 @@ from numpy.typing import NDArray
 
 from solvers._jit import njit
 
-__all__ = ["fill_profiles", "objective_terms"]
+__all__ = ["fill_profiles", "nash_log_terms", "nash_right_derivative", "objective_terms"]
+
+NASH_BISECTIONS = 200
 
 
 def _fill_profiles(
@@ -85,5 +94,79 @@ def _objective_terms(
     return num, den
 
 
+def _nash_right_derivative(x: NDArray[np.float64], y: float) -> float:
+    d = 0.0
+    for i in range(x.shape[0]):
+        u = 1.0 - abs(y - x[i])
+        if x[i] > y:
+            d += 1.0 / u if u > 0.0 else np.inf
+        else:
+            d -= 1.0 / u if u > 0.0 else np.inf
+    return d
+
+
+def _log_nw(x: NDArray[np.float64], y: float) -> float:
+    s = 0.0
+    for i in range(x.shape[0]):
+        u = 1.0 - abs(y - x[i])
+        if u <= 0.0:
+            return -np.inf
+        s += np.log(u)
+    return s
+
+
+def _nash_log_terms(
+    X: NDArray[np.float64], S: NDArray[np.float64], probs: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    M = X.shape[0]
+    K = S.shape[1]
+    lopt = np.empty(M)
+    lmech = np.empty(M)
+    yopt = np.empty(M)
+    for r in range(M):
+        x = X[r]
+        lo = x.min()
+        hi = x.max()
+        a = lo
+        b = hi
+        for _ in range(NASH_BISECTIONS):
+            if b - a <= 0.0:
+                break
+            mid = 0.5 * (a + b)
+            if mid <= a or mid >= b:
+                break
+            if nash_right_derivative(x, mid) > 0.0:
+                a = mid
+            else:
+                b = mid
+        la = log_nw(x, a)
+        lb = log_nw(x, b)
+        if la >= lb:
+            yopt[r] = a
+            lopt[r] = la
+        else:
+            yopt[r] = b
+            lopt[r] = lb
+        # log E[NW] by log-sum-exp over the lottery's support
+        mx = -np.inf
+        for k in range(K):
+            v = log_nw(x, S[r, k])
+            if probs[k] > 0.0 and v > mx:
+                mx = v
+        if mx == -np.inf:
+            lmech[r] = -np.inf
+            continue
+        acc = 0.0
+        for k in range(K):
+            v = log_nw(x, S[r, k])
+            if probs[k] > 0.0 and v > -np.inf:
+                acc += probs[k] * np.exp(v - mx)
+        lmech[r] = mx + np.log(acc)
+    return lopt, lmech, yopt
+
+
 fill_profiles = njit(_fill_profiles)
+nash_right_derivative = njit(_nash_right_derivative)
+log_nw = njit(_log_nw)
+nash_log_terms = njit(_nash_log_terms)
 objective_terms = njit(_objective_terms)

@@ -12,12 +12,23 @@ Freeman et al.'s moving phantoms):
   the budget-aggregation :func:`independent_markets` / :func:`moving_phantoms`;
 * :func:`check_axioms` (IFS, UFS, proportionality, PF, unanimity, Pareto; exact or
   float, slack and witness) and the batched :func:`axiom_slacks`;
-* :func:`audit_strategyproofness` and :func:`audit_group_strategyproofness`;
-* :func:`approximation_ratio` (exact, by vertex enumeration) and
+* :func:`audit_strategyproofness` and :func:`audit_group_strategyproofness`, and the
+  budget-aggregation search :func:`audit_budget_strategyproofness` (``l1`` costs on the
+  simplex; a certificate for the moving-phantom mechanisms by Freeman et al.'s theorem);
+* :func:`approximation_ratio` (exact, by vertex enumeration, for welfare, cost and max
+  cost; a lower bound from search, exact and attained, for Nash welfare) and
   :func:`endpoint_welfare_bound`;
 * :func:`best_response_dynamics`;
 * seeded profile generators; hypothesis strategies live in
   ``mechkit.facility.strategies`` (imported only on request).
+
+General domains, clipping and weights (design note §8): mechanisms, :func:`check_axioms`,
+:func:`axiom_slacks` and :func:`audit_strategyproofness` take ``domain=(a, b)`` (the
+affine image of the ``[0, 1]`` rule; utility ``1 - |y - x| / (b - a)``) and ``clip=True``
+(finite reports outside the domain are clipped instead of raising); the weighted rules
+and :func:`check_axioms` take ``weights=`` (an agent of integer weight ``w`` counts as
+``w`` agents).  Worst-case ratios need no domain: every ratio here is invariant under the
+affine rescaling.
 
 Examples
 --------
@@ -27,6 +38,8 @@ Examples
 >>> y = uniform_phantom(x)
 >>> y, check_axioms(x, y).all_satisfied
 (Fraction(1, 3), True)
+>>> uniform_phantom([F(2), F(4), F(11)], domain=(2, 11)), uniform_phantom([F(0), F(1)], weights=[2, 1])
+(Fraction(5, 1), Fraction(1, 3))
 """
 
 from mechkit.facility.audit import (
@@ -44,6 +57,7 @@ from mechkit.facility.budget import (
     independent_markets,
     moving_phantoms,
 )
+from mechkit.facility.budget_audit import audit_budget_strategyproofness
 from mechkit.facility.dynamics import DynamicsResult, best_response_dynamics
 from mechkit.facility.generators import (
     beta_profiles,
@@ -88,6 +102,7 @@ __all__ = [
     "RatioResult",
     "SPAuditResult",
     "approximation_ratio",
+    "audit_budget_strategyproofness",
     "audit_group_strategyproofness",
     "audit_strategyproofness",
     "axiom_slacks",

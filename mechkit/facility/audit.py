@@ -139,6 +139,8 @@ class SPAuditResult:
                 return str(v)
             if isinstance(v, Lottery):
                 return v.to_dict()
+            if isinstance(v, tuple):  # budget setting: reports and allocations
+                return [conv(u) for u in v]
             return v
         return {"max_gain": conv(self.max_gain), "agent": self.agent,
                 "deviation": conv(self.deviation), "profile": [conv(v) for v in self.profile],
@@ -345,7 +347,11 @@ def audit_strategyproofness(
     resolution: float | None = None,
     refine: bool = True,
     exact: bool | None = None,
-    atol: float = 1e-12,
+    atol: float | None = None,
+    domain: Any = None,
+    clip: bool = False,
+    setting: str = "auto",
+    seed: Any = None,
 ) -> SPAuditResult:
     """Audit a mechanism for profitable single-agent misreports on a profile (or a batch).
 
@@ -367,8 +373,24 @@ def audit_strategyproofness(
         Golden-section refinement around each agent's two best candidates (float mode).
     exact : bool, optional
         Exact ``Fraction`` search (default: when ``x`` holds a ``Fraction``).
-    atol : float, default 1e-12
-        A gain above ``atol`` (``>= 0``) counts as a manipulation (float mode).
+    atol : float, optional
+        A gain above ``atol`` (``>= 0``) counts as a manipulation (float mode; default
+        ``1e-12``, and ``1e-9`` in the budget setting, whose float ``t*`` is solved to
+        ``1e-12`` per unit of sum).
+    domain : (a, b), optional
+        Reports live on ``[a, b]``.  A registered mechanism is the affine image of its
+        ``[0, 1]`` rule; a plain callable receives and returns points of ``[a, b]``.
+        Gains, deviations and outcomes are reported in domain units; ``resolution`` is
+        relative to the width ``b - a``.
+    clip : bool, default False
+        Clip finite reports outside the domain instead of raising.
+    setting : {"auto", "facility", "budget"}
+        ``budget``: ``x`` is an ``(n, m)`` profile of reports on the simplex (or a
+        ``(B, n, m)`` batch), the mechanism returns an allocation and costs are
+        ``l1`` distances (Freeman et al.); see :func:`audit_budget_strategyproofness`.
+        ``auto`` picks it for the moving-phantom mechanisms.
+    seed : int or numpy.random.Generator, optional
+        Random deviations of the budget search.
 
     Returns
     -------
@@ -381,6 +403,26 @@ def audit_strategyproofness(
     >>> round(res.max_gain, 12), res.agent, res.deviation, res.verdict
     (0.05, 0, 0.0, 'manipulable')
     """
+    from mechkit.facility._profile import check_clip, check_domain
+
+    check_choice(setting, "setting", ("auto", "facility", "budget"))
+    if setting == "budget" or (setting == "auto" and _is_budget(mechanism)):
+        from mechkit.facility.budget_audit import audit_budget_strategyproofness
+
+        if domain is not None or clip:
+            raise InvalidInputError("domain: the budget setting lives on the simplex; domain= and "
+                                    "clip= do not apply")
+        return audit_budget_strategyproofness(
+            mechanism, x, method=method, resolution=resolution, refine=refine, exact=exact,
+            atol=1e-9 if atol is None else atol, seed=seed)
+    if seed is not None:
+        raise InvalidInputError("seed: only the budget search draws random deviations; got "
+                                f"seed={seed!r} in the facility setting")
+    atol = 1e-12 if atol is None else atol
+    dom, clp = check_domain(domain), check_clip(clip)
+    if not dom.is_unit or clp:
+        return _audit_on_domain(mechanism, x, dom, clp, method=method, resolution=resolution,
+                                refine=refine, exact=exact, atol=atol)
     mech = resolve_mechanism(mechanism)
     check_choice(method, "method", ("auto", "certificate", "search"))
     tol = _check_atol(atol)
@@ -453,6 +495,42 @@ def audit_strategyproofness(
                          None, h, total, all_gains if batch else None, best_b, tol)
 
 
+def _is_budget(mechanism: Any) -> bool:
+    from mechkit.facility.budget import MovingPhantomMechanism
+
+    if isinstance(mechanism, str):
+        from mechkit.facility.mechanisms import get_mechanism
+
+        mechanism = get_mechanism(mechanism)
+    return isinstance(mechanism, MovingPhantomMechanism)
+
+
+def _audit_on_domain(mechanism: Any, x: Any, dom: Any, clip: bool, **kw: Any) -> SPAuditResult:
+    """Audit on ``[a, b]``: map to ``[0, 1]``, audit the conjugate rule, map the result back."""
+    import dataclasses
+
+    from mechkit.facility._profile import prepare_batch, prepare_profile
+    from mechkit.facility.mechanisms import on_unit_interval
+
+    mech = on_unit_interval(mechanism, dom)
+    use_exact = is_exact_input(x) if kw.get("exact") is None else bool(kw["exact"])
+    kw["atol"] = _check_atol(kw["atol"]) / (float(dom.high) - float(dom.low))  # unit-scale gains
+    arr = np.asarray(x, dtype=object) if not isinstance(x, np.ndarray) else x
+    if use_exact:
+        z: Any = prepare_profile(x, exact=True, domain=dom, clip=clip)
+    elif arr.ndim == 2:
+        z = prepare_batch(x, domain=dom, clip=clip)
+    else:
+        z = prepare_profile(x, exact=False, domain=dom, clip=clip)
+    res = audit_strategyproofness(mech, z, **kw)
+    return dataclasses.replace(
+        res, max_gain=dom.scale(res.max_gain), deviation=dom.from_unit(res.deviation),
+        profile=tuple(dom.from_unit(v) for v in res.profile), outcome=dom.from_unit(res.outcome),
+        deviated_outcome=dom.from_unit(res.deviated_outcome),
+        gains=None if res.gains is None else dom.scale(res.gains),
+        atol=dom.scale(res.atol))
+
+
 @dataclass(frozen=True)
 class GroupAuditResult:
     """Outcome of a group-strategyproofness audit.
@@ -502,6 +580,8 @@ def audit_group_strategyproofness(
     resolution: float | None = None,
     method: str = "auto",
     atol: float = 1e-12,
+    domain: Any = None,
+    clip: bool = False,
 ) -> GroupAuditResult:
     """Search coalitions of size 2..``max_size`` for a joint misreport helping all members.
 
@@ -524,7 +604,12 @@ def audit_group_strategyproofness(
         ``auto`` returns the certificate for anonymous phantom mechanisms (Moulin: they
         are group-strategyproof) and searches otherwise.
     atol : float, default 1e-12
-        Tolerance on gains.
+        Tolerance on gains (in domain units).
+    domain : (a, b), optional
+        Reports live on ``[a, b]`` (as in :func:`audit_strategyproofness`); deviations
+        and gains are reported in domain units, ``resolution`` is relative to ``b - a``.
+    clip : bool, default False
+        Clip finite reports outside the domain instead of raising.
 
     Returns
     -------
@@ -537,6 +622,19 @@ def audit_group_strategyproofness(
     >>> res.manipulable, res.coalition
     (True, (0, 1))
     """
+    import dataclasses
+
+    from mechkit.facility._profile import check_clip, check_domain, prepare_profile
+    from mechkit.facility.mechanisms import on_unit_interval
+
+    dom, clp = check_domain(domain), check_clip(clip)
+    if not dom.is_unit or clp:
+        width = float(dom.high) - float(dom.low)
+        res = audit_group_strategyproofness(
+            on_unit_interval(mechanism, dom), prepare_profile(x, exact=False, domain=dom, clip=clp),
+            max_size=max_size, resolution=resolution, method=method, atol=_check_atol(atol) / width)
+        return dataclasses.replace(res, deviation=tuple(dom.from_unit(v) for v in res.deviation),
+                                   gains=tuple(width * g for g in res.gains))
     mech = resolve_mechanism(mechanism)
     check_choice(method, "method", ("auto", "certificate", "search"))
     X = as_float_profile(x)

@@ -19,6 +19,11 @@ violation; the *witness* is the binding group of agents, as indices into ``x``):
 
 Hierarchy: PF implies UFS implies IFS, proportionality and unanimity.
 
+On a general domain ``[a, b]`` (``domain=(a, b)``) utility is ``1 - |y - x_i| / (b - a)``
+and slacks are in utility units; ``clip=True`` clips out-of-domain reports.  With
+``weights=`` a group is entitled to its share of the total weight (an agent of integer
+weight ``w`` counts as ``w`` agents; see :func:`check_axioms`).
+
 Exact mode (``Fraction`` arithmetic) is used when ``x`` or ``y`` holds a ``Fraction``
 (or with ``exact=True``): the Uniform Phantom sits *exactly* on the UFS/PF boundary on
 endpoint profiles, where floating point reports spurious violations of size 1e-16.  In
@@ -150,12 +155,26 @@ def _group_runs(order: list[int], xs: list[Any], atol: float) -> list[list[int]]
 
 
 def _check(name: str, x: list[Any], y: Any, exact: bool, atol: float, coloc: float,
-           order: list[int], xs: list[Any]) -> AxiomResult:
+           order: list[int], xs: list[Any], wsorted: list[Any] | None = None) -> AxiomResult:
     n = len(x)
     one = Fraction(1) if exact else 1.0
+    if wsorted is None:
+        def frac(k: int) -> Any:  # share of the k first sorted agents (or of any k agents)
+            return Fraction(k, n) if exact else k / n
 
-    def frac(k: int) -> Any:
-        return Fraction(k, n) if exact else k / n
+        def share(positions: list[int]) -> Any:
+            return frac(len(positions))
+    else:  # weighted: shares are weights over the total weight
+        cum = [0 * wsorted[0]]
+        for w in wsorted:
+            cum.append(cum[-1] + w)
+        total = cum[-1]
+
+        def frac(k: int) -> Any:
+            return cum[k] / total
+
+        def share(positions: list[int]) -> Any:
+            return sum((wsorted[p] for p in positions), start=0 * total) / total
 
     def verdict(slack: Any) -> bool:
         return bool(slack >= 0) if exact else bool(slack >= -atol)
@@ -163,13 +182,14 @@ def _check(name: str, x: list[Any], y: Any, exact: bool, atol: float, coloc: flo
     if name == "IFS":
         dist = [abs(y - v) for v in x]
         i = max(range(n), key=lambda j: dist[j])
-        s = one - frac(1) - dist[i]
+        unit = frac(1) if wsorted is None else 1 / total  # one individual's fair share
+        s = one - unit - dist[i]
         return AxiomResult(name, verdict(s), s, (i,))
     if name == "UFS":
         best: tuple[Any, list[int]] | None = None
         for run in _group_runs(order, xs, coloc):
             members = [order[p] for p in run]
-            s = one - frac(len(run)) - max(abs(y - x[i]) for i in members)
+            s = one - share(run) - max(abs(y - x[i]) for i in members)
             if best is None or s < best[0]:
                 best = (s, members)
         assert best is not None
@@ -178,8 +198,9 @@ def _check(name: str, x: list[Any], y: Any, exact: bool, atol: float, coloc: flo
         if any(v != 0 and v != 1 for v in x):
             return AxiomResult(name, None, None, ())
         k = sum(1 for v in x if v == 1)
-        s = -abs(y - frac(k))
-        side = 0 if (y >= frac(k) and k < n) or k == 0 else 1
+        target = share([p for p in range(n) if xs[p] == 1])
+        s = -abs(y - target)
+        side = 0 if (y >= target and k < n) or k == 0 else 1
         members = tuple(i for i in range(n) if x[i] == side)
         return AxiomResult(name, verdict(s), s, members)
     if name == "PF":
@@ -229,6 +250,9 @@ def check_axioms(
     exact: bool | None = None,
     atol: float | None = None,
     colocation_atol: float = 0.0,
+    domain: Any = None,
+    clip: bool = False,
+    weights: Any = None,
 ) -> AxiomReport:
     """Check fairness axioms of the outcome ``y`` on the profile ``x``.
 
@@ -248,7 +272,22 @@ def check_axioms(
         ``1e-12 * max(1, n)``.  Must be omitted (or 0) in exact mode.
     colocation_atol : float, default 0.0
         Reports within this distance of a group's smallest member count as co-located
-        for UFS (0: exact equality).
+        for UFS (0: exact equality; in domain units).
+    domain : (a, b), optional
+        Locations live on ``[a, b]`` and utility is ``1 - |y - x_i| / (b - a)``: the
+        constants ``1 - k/n`` are unchanged and slacks are in utility units (the same
+        numbers as for the image of ``x`` and ``y`` on ``[0, 1]``).
+    clip : bool, default False
+        Clip finite reports outside the domain instead of raising (``y`` must lie in
+        the domain).
+    weights : sequence, optional
+        Agent weights (``>= 0``, finite, positive total ``W``; zero-weight agents are
+        ignored and never appear in witnesses).  A group ``S`` is entitled to the share
+        ``w(S) / W`` instead of ``|S| / n`` (UFS, PF; proportionality asks
+        ``y = w(reports at 1) / W``).  IFS counts individuals: it needs integer
+        weights, an agent of weight ``w`` being ``w`` individuals with fair share
+        ``1 / W`` each.  For integer weights every verdict and slack equals the one on
+        the profile with agent ``i`` repeated ``w_i`` times.
 
     Returns
     -------
@@ -261,11 +300,18 @@ def check_axioms(
     >>> rep.violated, rep["PF"].witness
     (('PF',), (0, 1))
     """
+    from mechkit.facility._profile import as_weights, check_clip, check_domain, prepare_profile
+
     names = _axiom_names(axioms, AXIOMS)
-    use_exact = (is_exact_input(x) or isinstance(y, Fraction)) if exact is None else bool(exact)
+    use_exact = (is_exact_input(x) or isinstance(y, Fraction)
+                 or (weights is not None and is_exact_input(weights))) if exact is None else bool(exact)
     coloc = check_real(colocation_atol, "colocation_atol")
     if coloc < 0:
         raise InvalidInputError(f"colocation_atol: must be >= 0; got {coloc}")
+    dom, clp = check_domain(domain), check_clip(clip)
+    if not dom.is_unit or clp or weights is not None:
+        return _check_general(x, y, names, use_exact, atol, coloc, dom, clp, weights,
+                              prepare_profile, as_weights)
     if use_exact:
         xv: list[Any] = as_exact_profile(x)
         yv: Any = to_fraction(y, "y")
@@ -289,8 +335,57 @@ def check_axioms(
     return AxiomReport(results, use_exact, tol)
 
 
+def _check_general(x: Any, y: Any, names: tuple[str, ...], use_exact: bool, atol: Any, coloc: float,
+                   dom: Any, clip: bool, weights: Any, prepare_profile: Any, as_weights: Any
+                   ) -> AxiomReport:
+    """check_axioms on a general domain, with clipping and/or weights."""
+    xv: list[Any] = list(prepare_profile(x, exact=use_exact, domain=dom, clip=clip))
+    n = len(xv)
+    if use_exact:
+        yv: Any = to_fraction(y, "y")
+        if atol not in (None, 0, 0.0):
+            raise InvalidInputError(f"atol: exact mode compares slacks with 0; got atol={atol}")
+        tol: Any = 0.0
+        coloc_v: Any = Fraction(coloc) / dom.width
+    else:
+        xv = [float(v) for v in xv]
+        yv = check_real(y, "y")
+        tol = 1e-12 * max(1, n) if atol is None else check_real(atol, "atol")
+        if tol < 0:
+            raise InvalidInputError(f"atol: must be >= 0; got {tol}")
+        coloc_v = coloc / (float(dom.high) - float(dom.low))
+    if not dom.low <= yv <= dom.high:
+        where = "[0, 1]" if dom.is_unit else f"the domain {dom}"
+        raise InvalidInputError(f"y: must lie in {where}; got {y}")
+    if not dom.is_unit:
+        yv = dom.to_unit_exact([yv])[0] if use_exact else float(dom.to_unit_float(np.array([yv]))[0])
+    keep = list(range(n))
+    wsorted = None
+    if weights is not None:
+        ws = as_weights(weights, n, exact=use_exact)
+        ws = list(ws) if use_exact else [float(v) for v in ws]
+        keep = [i for i in range(n) if ws[i] > 0]
+        if "IFS" in names and not all((w.denominator == 1) if use_exact else float(w).is_integer()
+                                      for w in ws):
+            raise InvalidInputError(
+                "axioms: IFS counts individuals and is defined for integer weights only (an agent "
+                f"of weight w is w individuals); got weights {[str(w) for w in ws]}; check the "
+                "other axioms without 'IFS'")
+    xk = [xv[i] for i in keep]
+    order = sorted(range(len(xk)), key=lambda i: xk[i])
+    xs = [xk[i] for i in order]
+    if weights is not None:
+        wsorted = [ws[keep[i]] for i in order]
+    out = {}
+    for a in names:
+        r = _check(a, xk, yv, use_exact, tol, coloc_v, order, xs, wsorted)
+        out[a] = AxiomResult(r.axiom, r.satisfied, r.slack, tuple(sorted(keep[i] for i in r.witness)))
+    return AxiomReport(out, use_exact, tol)
+
+
 def axiom_slacks(
-    X: ArrayLike, y: ArrayLike, axioms: Sequence[str] | str = ("IFS", "UFS", "PF")
+    X: ArrayLike, y: ArrayLike, axioms: Sequence[str] | str = ("IFS", "UFS", "PF"), *,
+    domain: Any = None, clip: bool = False,
 ) -> dict[str, NDArray[np.float64]]:
     """Slacks of the outcomes ``y`` on a batch of profiles (numba kernel).
 
@@ -302,6 +397,12 @@ def axiom_slacks(
         Outcomes in ``[0, 1]``.
     axioms : sequence of str
         Any of ``IFS``, ``UFS``, ``proportionality``, ``PF``, ``unanimity``.
+    domain : (a, b), optional
+        Locations on ``[a, b]`` (utility ``1 - |y - x| / (b - a)``); slacks are in utility
+        units.  Profiles and outcomes are mapped onto ``[0, 1]`` in floating point, so
+        co-location and proportionality (exact float tests) refer to the mapped values.
+    clip : bool, default False
+        Clip finite reports outside the domain instead of raising.
 
     Returns
     -------
@@ -315,13 +416,19 @@ def axiom_slacks(
     >>> [round(float(v), 12) for v in s["PF"]]
     [-0.0, -0.033333333333]
     """
+    from mechkit.facility._profile import check_clip, check_domain, prepare_batch
     from solvers.facility_axioms import axiom_slacks_batch
 
     names = _axiom_names(axioms, BATCH_AXIOMS)
-    arr = as_batch(X)
+    dom, clp = check_domain(domain), check_clip(clip)
+    arr = as_batch(X) if dom.is_unit and not clp else prepare_batch(X, domain=dom, clip=clp)
     yy = as_float_array(y, "y")
     if yy.shape != (arr.shape[0],):
         raise InvalidInputError(f"y: must have shape ({arr.shape[0]},) to match X; got shape {yy.shape}")
-    check_in_range(yy, "y", 0, 1)
+    if dom.is_unit:
+        check_in_range(yy, "y", 0, 1)
+    else:
+        check_in_range(yy, "y", float(dom.low), float(dom.high))
+    yy = dom.to_unit_float(yy)
     out = axiom_slacks_batch(arr, yy)
     return {a: np.ascontiguousarray(out[:, BATCH_AXIOMS.index(a)]) for a in names}

@@ -153,6 +153,8 @@ def best_response_dynamics(
     max_rounds: int = 1000,
     tol: float = 1e-12,
     exact: bool | None = None,
+    domain: Any = None,
+    clip: bool = False,
 ) -> DynamicsResult:
     """Run round-robin best responses from truthful (or given) reports to an equilibrium.
 
@@ -170,6 +172,12 @@ def best_response_dynamics(
         Float mode: a round that moves no report by more than ``tol`` ends the dynamics.
     exact : bool, optional
         ``Fraction`` arithmetic (default: when ``x`` holds a ``Fraction``).
+    domain : (a, b), optional
+        Peaks and reports live on ``[a, b]`` (a registered mechanism is the affine image of
+        its ``[0, 1]`` rule; a plain callable receives points of ``[a, b]``); ``tol`` is in
+        domain units.
+    clip : bool, default False
+        Clip finite peaks and reports outside the domain instead of raising.
 
     Returns
     -------
@@ -189,6 +197,23 @@ def best_response_dynamics(
     >>> round(best_response_dynamics(mean, [0.1, 0.3, 0.9]).outcome, 12)
     0.333333333333
     """
+    import dataclasses
+
+    from mechkit.facility._profile import check_clip, check_domain, prepare_profile
+    from mechkit.facility.mechanisms import on_unit_interval
+
+    dom, clp = check_domain(domain), check_clip(clip)
+    if not dom.is_unit or clp:
+        use_ex = (is_exact_input(x) or is_exact_input(reports)) if exact is None else bool(exact)
+        z = prepare_profile(x, exact=use_ex, domain=dom, clip=clp)
+        zr = None if reports is None else prepare_profile(reports, exact=use_ex, domain=dom, clip=clp,
+                                                          name="reports")
+        res = best_response_dynamics(
+            on_unit_interval(mechanism, dom), z, reports=zr, max_rounds=max_rounds,
+            tol=check_real(tol, "tol") / (float(dom.high) - float(dom.low)), exact=use_ex)
+        return dataclasses.replace(res, outcome=dom.from_unit(res.outcome),
+                                   reports=tuple(dom.from_unit(v) for v in res.reports),
+                                   trace=tuple(dom.from_unit(v) for v in res.trace))
     mech = resolve_mechanism(mechanism)
     if getattr(mech, "randomized", False):
         raise InvalidInputError(f"mechanism: best-response dynamics need a deterministic mechanism; "

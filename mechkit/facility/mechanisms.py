@@ -37,8 +37,6 @@ from numpy.typing import ArrayLike, NDArray
 from mechkit.errors import InvalidInputError
 from mechkit.facility._profile import (
     as_batch,
-    as_exact_profile,
-    as_float_profile,
     is_exact_input,
     to_fraction,
 )
@@ -108,6 +106,13 @@ class Mechanism:
     fused_check : bool, default False
         The batch kernel checks the entries itself and returns ``nan`` for a row with
         an entry that is not finite or outside ``[0, 1]`` (one pass less).
+    weighted : callable, optional
+        ``weighted(xs, ws, exact, **params)`` on Python lists (reports on ``[0, 1]``,
+        validated weights): the weighted rule, equal to the rule on the profile with
+        agent ``i`` repeated ``w_i`` times whenever the weights are integers.
+        ``None``: the mechanism takes no weights.
+    weighted_batch : callable, optional
+        ``weighted_batch(X, W, **params)`` on a ``(B, n)`` batch and ``(B, n)`` weights.
     """
 
     def __init__(
@@ -127,6 +132,8 @@ class Mechanism:
         breakpoints: Callable[..., list[Fraction]] | None = None,
         bound: Mapping[str, Any] | None = None,
         fused_check: bool = False,
+        weighted: Callable[..., Any] | None = None,
+        weighted_batch: Callable[..., Any] | None = None,
     ) -> None:
         self.name = name
         self.description = description
@@ -142,6 +149,8 @@ class Mechanism:
         self._breakpoints = breakpoints
         self.bound: dict[str, Any] = dict(bound or {})
         self._fused_check = fused_check
+        self._weighted = weighted
+        self._weighted_batch = weighted_batch
 
     # -- parameters -------------------------------------------------------------------
     def _collect(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -191,45 +200,110 @@ class Mechanism:
             strategyproof=self.strategyproof, randomized=self.randomized,
             phantom_form=self.phantom_form, params=self.params, prepare=self._prepare,
             phantoms=self._phantoms, breakpoints=self._breakpoints, bound=bound,
-            fused_check=self._fused_check,
+            fused_check=self._fused_check, weighted=self._weighted,
+            weighted_batch=self._weighted_batch,
         )
 
     # -- evaluation -------------------------------------------------------------------
-    def __call__(self, x: Any, *args: Any, exact: bool | None = None, **kwargs: Any) -> Any:
+    def __call__(self, x: Any, *args: Any, exact: bool | None = None, domain: Any = None,
+                 clip: bool = False, weights: Any = None, **kwargs: Any) -> Any:
         """Evaluate on one profile.
 
         Parameters
         ----------
         x : sequence of float or Fraction
-            Reports in ``[0, 1]``.
+            Reports in ``[0, 1]`` (in ``domain`` when given).
         *args, **kwargs
             The mechanism's parameters (if not bound).
         exact : bool, optional
-            Compute with ``Fraction`` s (default: when ``x`` holds a ``Fraction``).
+            Compute with ``Fraction`` s (default: when ``x`` or ``weights`` holds a
+            ``Fraction``).
+        domain : (a, b), optional
+            Locations live on ``[a, b]``: the rule is the affine image of the ``[0, 1]``
+            rule (e.g. the Uniform Phantom's phantoms become ``a + k (b - a) / n``).
+        clip : bool, default False
+            Clip finite reports outside the domain to its nearer endpoint instead of
+            raising ``InvalidInputError`` (NaN and infinities always raise).
+        weights : sequence of float or Fraction, optional
+            Agent weights (``>= 0``, finite, positive total; zero-weight agents are
+            ignored).  An agent of integer weight ``w`` counts as ``w`` agents at its
+            report: the result equals the rule on the duplicated profile.  Offered by
+            ``uniform_phantom`` (the weighted empirical CDF meets ``1 - y``),
+            ``phantom_median`` (each phantom weighs 1), ``median``, ``leftmost``,
+            ``rightmost``, ``mean``, ``midpoint``, ``lrm`` and ``random_rank``.
 
         Returns
         -------
         float, Fraction or Lottery
+
+        Examples
+        --------
+        >>> from fractions import Fraction as F
+        >>> uniform_phantom([F(3), F(7)], domain=(2, 6), clip=True)
+        Fraction(4, 1)
+        >>> uniform_phantom([F(0), F(1)], weights=[2, 1]) == uniform_phantom([F(0), F(0), F(1)])
+        True
         """
+        from mechkit.facility._profile import check_clip, check_domain, prepare_profile
+
         params = self._collect(args, kwargs)
-        use_exact = is_exact_input(x) if exact is None else bool(exact)
+        dom, clp = check_domain(domain), check_clip(clip)
+        use_exact = (is_exact_input(x) or (weights is not None and is_exact_input(weights))
+                     if exact is None else bool(exact))
+        if weights is not None:
+            return dom.from_unit(self._call_weighted(x, weights, use_exact, dom, clp, params))
         if use_exact:
-            xs = as_exact_profile(x)
-            return self._exact(xs, **self._prepare(len(xs), True, **params))
-        arr = as_float_profile(x)
+            xs = prepare_profile(x, exact=True, domain=dom, clip=clp)
+            return dom.from_unit(self._exact(xs, **self._prepare(len(xs), True, **params)))
+        arr = prepare_profile(x, exact=False, domain=dom, clip=clp)
         out = self._batch(arr.reshape(1, -1), **self._prepare(arr.size, False, **params))
         if isinstance(out, LotteryBatch):
-            return out.row(0)
-        return float(out[0])
+            return dom.from_unit(out.row(0))
+        return dom.from_unit(float(out[0]))
 
-    def batch(self, X: ArrayLike, *args: Any, **kwargs: Any) -> NDArray[np.float64] | LotteryBatch:
+    def _no_weights(self) -> InvalidInputError:
+        return InvalidInputError(
+            f"weights: {self.name} does not take agent weights (its constants are tied to the number "
+            "of agents); weighted rules: " + ", ".join(
+                k for k in MECHANISMS.names() if getattr(MECHANISMS.get(k), "_weighted", None)))
+
+    def _call_weighted(self, x: Any, weights: Any, exact: bool, dom: Any, clip: bool,
+                       params: dict[str, Any]) -> Any:
+        from mechkit.facility._profile import as_weights, prepare_profile
+
+        if self._weighted is None:
+            raise self._no_weights()
+        xs = prepare_profile(x, exact=exact, domain=dom, clip=clip)
+        ws = as_weights(weights, len(xs), exact=exact)
+        if not exact:
+            xs, ws = [float(v) for v in xs], [float(v) for v in ws]
+        return self._weighted(list(xs), list(ws), exact, **params)
+
+    def batch(self, X: ArrayLike, *args: Any, domain: Any = None, clip: bool = False,
+              weights: Any = None, **kwargs: Any) -> NDArray[np.float64] | LotteryBatch:
         """Evaluate on every row of a ``(B, n)`` array (numba kernel).
+
+        ``domain``, ``clip`` and ``weights`` are as in :meth:`__call__`; ``weights`` has
+        shape ``(n,)`` (shared) or ``(B, n)`` (one vector per profile).
 
         Returns
         -------
         numpy.ndarray of shape (B,) or LotteryBatch
         """
+        from mechkit.facility._profile import as_weights, check_clip, check_domain, prepare_batch
+
         params = self._collect(args, kwargs)
+        dom, clp = check_domain(domain), check_clip(clip)
+        if weights is not None:
+            if self._weighted_batch is None:
+                raise self._no_weights()
+            arr = prepare_batch(X, domain=dom, clip=clp)
+            W = as_weights(weights, arr.shape[1], exact=False, batch_rows=arr.shape[0])
+            W = np.ascontiguousarray(np.broadcast_to(W, arr.shape), dtype=np.float64)
+            return dom.from_unit(self._weighted_batch(arr, W, **params))
+        if not dom.is_unit or clp:
+            arr = prepare_batch(X, domain=dom, clip=clp)
+            return dom.from_unit(self._batch(arr, **self._prepare(arr.shape[1], False, **params)))
         if not self._fused_check:
             arr = as_batch(X)
             return self._batch(arr, **self._prepare(arr.shape[1], False, **params))
@@ -292,6 +366,118 @@ def _with_ends(values: list[Fraction]) -> list[Fraction]:
     return sorted({Fraction(0), Fraction(1), *values})
 
 
+# -- weighted rules ----------------------------------------------------------------------
+# An agent of weight w counts as w agents at its report (zero weights: the agent is absent);
+# each rule below equals its unweighted rule on the duplicated profile for integer weights.
+def _positive(xs: list[Number], ws: list[Number]) -> list[tuple[Number, Number]]:
+    return sorted((v, w) for v, w in zip(xs, ws, strict=True) if w > 0)
+
+
+def _weighted_left_median(pairs: list[tuple[Number, Number]]) -> Number:
+    """Smallest value whose cumulative weight reaches half the total (left median)."""
+    pairs = sorted(pairs)
+    total = sum((w for _, w in pairs), start=0 * pairs[0][1])
+    acc = 0 * total
+    for v, w in pairs:
+        acc += w
+        if 2 * acc >= total:
+            return v
+    raise AssertionError("weights sum to the total")
+
+
+def _is_integral(w: Number) -> bool:
+    return w.denominator == 1 if isinstance(w, Fraction) else float(w).is_integer()
+
+
+def _up_weighted(xs: list[Number], ws: list[Number], exact: bool) -> Number:
+    """min(1, min_s max(1 - C_s / W, x_(s))): where the weighted CDF meets 1 - y."""
+    pairs = _positive(xs, ws)
+    total = sum((w for _, w in pairs), start=0 * pairs[0][1])
+    one = Fraction(1) if exact else 1.0
+    best, acc = one, 0 * total
+    for v, w in pairs:
+        acc += w
+        best = min(best, max(one - acc / total, v))
+    return best
+
+
+def _phantom_median_weighted(xs: list[Number], ws: list[Number], exact: bool, phantoms: Any
+                             ) -> Number:
+    ph = sorted(_check_points(phantoms, "phantoms", exact))
+    pairs = _positive(xs, ws)
+    if all(_is_integral(w) for _, w in pairs):
+        _check_weighted_parity(sum(w for _, w in pairs), len(ph))
+    one = Fraction(1) if exact else 1.0
+    return _weighted_left_median(pairs + [(p, one) for p in ph])
+
+
+def _check_weighted_parity(total: Any, n_phantoms: int) -> None:
+    if (int(total) + n_phantoms) % 2 == 0:
+        raise InvalidInputError(
+            f"phantoms: with integer weights the total weight plus the number of phantoms must be "
+            f"odd for a median (as for the duplicated profile); got total weight {total} and "
+            f"{n_phantoms} phantoms")
+
+
+def _weighted_order_stat(which: str) -> Callable[..., Number]:
+    def rule(xs: list[Number], ws: list[Number], exact: bool) -> Number:
+        pairs = _positive(xs, ws)
+        if which == "median":
+            return _weighted_left_median(pairs)
+        return pairs[0][0] if which == "leftmost" else pairs[-1][0]
+    return rule
+
+
+def _mean_weighted(xs: list[Number], ws: list[Number], exact: bool) -> Number:
+    total = sum(ws, start=0 * ws[0])
+    return sum((w * v for v, w in zip(xs, ws, strict=True)), start=0 * total) / total
+
+
+def _midpoint_weighted(xs: list[Number], ws: list[Number], exact: bool) -> Number:
+    pairs = _positive(xs, ws)
+    return (pairs[0][0] + pairs[-1][0]) / 2
+
+
+def _lrm_weighted(xs: list[Number], ws: list[Number], exact: bool) -> Lottery:
+    pairs = _positive(xs, ws)
+    return _lrm_exact([pairs[0][0], pairs[-1][0]])
+
+
+def _random_rank_weighted(xs: list[Number], ws: list[Number], exact: bool) -> Lottery:
+    pairs = _positive(xs, ws)
+    total = sum((w for _, w in pairs), start=0 * pairs[0][1])
+    return Lottery.from_pairs([(v, w / total) for v, w in pairs])
+
+
+def _wkernels() -> Any:
+    import solvers.facility_weighted as kernels
+
+    return kernels
+
+
+def _masked(X: NDArray[np.float64], W: NDArray[np.float64], fill: float) -> NDArray[np.float64]:
+    return np.where(W > 0, X, fill)
+
+
+def _phantom_median_weighted_batch(X: NDArray[np.float64], W: NDArray[np.float64], phantoms: Any
+                                   ) -> NDArray[np.float64]:
+    ph = np.ascontiguousarray(sorted(_check_points(phantoms, "phantoms", False)), dtype=np.float64)
+    pos = np.where(W > 0, W, 0.0)
+    if np.all(pos == np.floor(pos)):
+        totals = pos.sum(axis=1)
+        bad = (totals.astype(np.int64) + ph.size) % 2 == 0
+        if bad.any():
+            _check_weighted_parity(int(totals[np.argmax(bad)]), ph.size)
+    return _wkernels().weighted_median_batch(X, W, ph)
+
+
+def _random_rank_weighted_batch(X: NDArray[np.float64], W: NDArray[np.float64]) -> LotteryBatch:
+    if not (W == W[0]).all():
+        raise InvalidInputError("weights: random_rank.batch needs one weight vector shared by all "
+                                "profiles (a LotteryBatch has shared probabilities); got per-row weights")
+    return LotteryBatch(np.ascontiguousarray(X), W[0] / W[0].sum())
+
+
 # -- Uniform Phantom ---------------------------------------------------------------------
 def _up_exact(xs: list[Number]) -> Number:
     n = len(xs)
@@ -308,6 +494,8 @@ uniform_phantom = _register(Mechanism(
     phantoms=lambda n: _frac_grid(n),
     breakpoints=lambda n: _frac_grid(n),
     fused_check=True,
+    weighted=_up_weighted,
+    weighted_batch=lambda X, W: _wkernels().weighted_uniform_phantom_batch(X, W),
 ))
 
 
@@ -358,10 +546,13 @@ phantom_median = _register(Mechanism(
     prepare=_prep_phantom_median,
     phantoms=lambda n, phantoms: _normalise_phantoms(n, phantoms),
     breakpoints=lambda n, phantoms: _with_ends(list(phantoms)),
+    weighted=_phantom_median_weighted,
+    weighted_batch=_phantom_median_weighted_batch,
 ))
 
 
-def _order_statistic(name: str, k_of_n: Callable[[int], int], description: str) -> Mechanism:
+def _order_statistic(name: str, k_of_n: Callable[[int], int], description: str,
+                     weighted_batch: Callable[..., Any]) -> Mechanism:
     def phantoms(n: int) -> list[Fraction]:
         k = k_of_n(n)  # 1-based rank: phantoms 0^(n+1-k) 1^k
         return [Fraction(0)] * (n + 1 - k) + [Fraction(1)] * k
@@ -375,13 +566,18 @@ def _order_statistic(name: str, k_of_n: Callable[[int], int], description: str) 
         phantom_form="anonymous",
         phantoms=phantoms,
         breakpoints=lambda n: [Fraction(0), Fraction(1)],
+        weighted=_weighted_order_stat(name),
+        weighted_batch=weighted_batch,
     ))
 
 
-median = _order_statistic("median", lambda n: (n + 1) // 2,
-                          "left median: the ceil(n/2)-th smallest report")
-leftmost = _order_statistic("leftmost", lambda n: 1, "the smallest report")
-rightmost = _order_statistic("rightmost", lambda n: n, "the largest report")
+median = _order_statistic(
+    "median", lambda n: (n + 1) // 2, "left median: the ceil(n/2)-th smallest report",
+    lambda X, W: _wkernels().weighted_median_batch(X, W, np.zeros(0)))
+leftmost = _order_statistic("leftmost", lambda n: 1, "the smallest report",
+                            lambda X, W: _masked(X, W, np.inf).min(axis=1))
+rightmost = _order_statistic("rightmost", lambda n: n, "the largest report",
+                             lambda X, W: _masked(X, W, -np.inf).max(axis=1))
 
 
 def _prep_beta(n: int, exact: bool, beta: Any) -> dict[str, Any]:
@@ -442,6 +638,8 @@ mean = _register(Mechanism(
     batch=lambda X: _kernels().mean_batch(X),
     description="average report (continuous, strictly monotone, UFS; not SP)",
     breakpoints=lambda n: [Fraction(0), Fraction(1)],
+    weighted=_mean_weighted,
+    weighted_batch=lambda X, W: (X * W).sum(axis=1) / W.sum(axis=1),
 ))
 
 midpoint = _register(Mechanism(
@@ -450,6 +648,9 @@ midpoint = _register(Mechanism(
     batch=lambda X: _kernels().midpoint_batch(X),
     description="(min + max) / 2, optimal for the maximum cost; not SP",
     breakpoints=lambda n: [Fraction(0), Fraction(1)],
+    weighted=_midpoint_weighted,
+    weighted_batch=lambda X, W: (_masked(X, W, np.inf).min(axis=1)
+                                 + _masked(X, W, -np.inf).max(axis=1)) / 2,
 ))
 
 
@@ -565,6 +766,9 @@ lrm = _register(Mechanism(
     strategyproof="in expectation",
     randomized=True,
     breakpoints=lambda n: [Fraction(0), Fraction(1)],
+    weighted=_lrm_weighted,
+    weighted_batch=lambda X, W: _lrm_batch(np.stack([_masked(X, W, np.inf).min(axis=1),
+                                                     _masked(X, W, -np.inf).max(axis=1)], axis=1)),
 ))
 
 
@@ -582,6 +786,8 @@ random_rank = _register(Mechanism(
     strategyproof=True,
     randomized=True,
     breakpoints=lambda n: [Fraction(0), Fraction(1)],
+    weighted=_random_rank_weighted,
+    weighted_batch=_random_rank_weighted_batch,
 ))
 
 
@@ -636,6 +842,30 @@ class _BlackBox:
         return None
 
 
+def on_unit_interval(mechanism: Any, dom: Any) -> Any:
+    """The ``[0, 1]`` rule whose affine image on ``dom`` is ``mechanism``.
+
+    A registered :class:`Mechanism` is defined on ``[0, 1]`` (its ``[a, b]`` version is the
+    affine image), so it is returned as is; a plain callable on ``[a, b]`` is conjugated:
+    ``g(z) = (f(a + (b - a) z) - a) / (b - a)`` (exactly, on lists of ``Fraction``).
+    """
+    mech = resolve_mechanism(mechanism)
+    if not isinstance(mech, _BlackBox) or dom.is_unit:
+        return mech
+    f = mech.func
+    lo, hi = float(dom.low), float(dom.high)
+
+    def g(z: Any) -> Any:
+        if isinstance(z, list):
+            return dom.to_unit_exact([f([dom.from_unit(v) for v in z])])[0]
+        out = f(np.clip(lo + (hi - lo) * np.asarray(z, dtype=float), lo, hi))
+        if isinstance(out, bool) or not isinstance(out, numbers.Real):
+            return out  # the black-box adapter words the error
+        return (float(out) - lo) / (hi - lo)
+
+    return _BlackBox(g, mech.name)
+
+
 def resolve_mechanism(mechanism: Any) -> Any:
     """Turn a name, a :class:`Mechanism` or a plain callable into an evaluable mechanism.
 
@@ -653,6 +883,8 @@ def resolve_mechanism(mechanism: Any) -> Any:
                 f"mechanism: {mechanism.name} needs parameter(s) {free}; use "
                 f"{mechanism.name}.bind(...) or get_mechanism({mechanism.name!r}, ...)"
             )
+        return mechanism
+    if isinstance(mechanism, _BlackBox):
         return mechanism
     if callable(mechanism) and not isinstance(mechanism, type):
         return _BlackBox(mechanism, getattr(mechanism, "__name__", repr(mechanism)))

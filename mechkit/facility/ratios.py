@@ -11,6 +11,17 @@ float maximisers (all rows within a relative ``1e-9`` of the maximum) are re-che
 exact ``Fraction`` arithmetic, and the exact maximum is returned with the
 lexicographically first maximising profile as witness.
 
+The Nash-welfare ratio ``NW*/NW`` (``NW(y) = prod_i (1 - |y - x_i|)``; expected ``NW``
+for lotteries) is *not* quasi-convex on the cells, and ``NW*`` is in general irrational,
+so it has no exact enumeration here: ``objective="nash_welfare"`` is a **lower bound from
+search** (vertex and grid profiles, seeded random profiles and a pattern search), and
+its number is exact and attained: for the rational witness profile ``x`` and a rational
+``y_r`` next to the Nash-optimal location, ``ratio = NW(y_r) / NW(f(x)) <= NW*(x) /
+NW(f(x)) <= sup``, all in ``Fraction`` arithmetic.  ``RatioResult.upper`` brackets the
+witness's own ratio from above (``NW*`` is at most the product of each utility's
+maximum over a rational interval certified, by exact derivative signs, to hold the
+optimum); it is **not** a bound on the supremum.
+
 Conventions: ``TC* = 0 = TC`` (or ``MC* = 0 = MC``) skips the profile; a zero
 denominator with a positive numerator is an infinite ratio (``math.inf``), never a
 large float; if every profile is skipped (the mechanism is optimal everywhere, e.g.
@@ -45,7 +56,13 @@ from mechkit.facility.mechanisms import resolve_mechanism
 
 __all__ = ["RatioResult", "approximation_ratio", "endpoint_welfare_bound"]
 
-OBJECTIVES = ("welfare", "cost", "max_cost")
+OBJECTIVES = ("welfare", "cost", "max_cost", "nash_welfare")
+LINEAR_FRACTIONAL = ("welfare", "cost", "max_cost")
+#: Profiles re-checked exactly by the Nash-welfare search.
+NASH_RECHECK = 12
+NASH_STARTS = 8
+NASH_PATTERN_ITERATIONS = 40
+NASH_MAX_ENUMERATION = 200_000
 CHUNK = 1 << 15
 REL_TOL = 1e-9
 
@@ -63,20 +80,24 @@ class RatioResult:
     outcome : Fraction or Lottery
         The mechanism's outcome on the witness.
     objective : str
-        ``"welfare"``, ``"cost"`` or ``"max_cost"``.
+        ``"welfare"``, ``"cost"``, ``"max_cost"`` or ``"nash_welfare"``.
     n : int
         Number of agents.
     mechanism : str
         Mechanism name.
     method : str
-        ``"vertex enumeration"`` (the supremum over all profiles) or ``"grid"`` (the
-        maximum over a grid: a lower bound on the supremum).
+        ``"vertex enumeration"`` (the supremum over all profiles), ``"grid"`` (the
+        maximum over a grid: a lower bound on the supremum) or ``"search"`` (Nash
+        welfare: a lower bound attained by the witness).
     profiles : int
         Profiles evaluated.
     constants : tuple of Fraction
         The coordinate set ``C`` enumerated.
     rechecked : int
         Float maximisers re-checked exactly.
+    upper : Fraction, float or None
+        ``"search"`` only: an exact upper bound on the *witness profile's* ratio (so
+        ``ratio <= witness ratio <= upper``); not a bound on the supremum.
     """
 
     ratio: Any
@@ -89,11 +110,23 @@ class RatioResult:
     profiles: int
     constants: tuple[Fraction, ...]
     rechecked: int
+    upper: Any = None
 
     @property
     def is_supremum(self) -> bool:
-        """True for vertex enumeration (the exact worst case), False for a grid lower bound."""
+        """True for vertex enumeration (the exact worst case), False for lower bounds."""
         return self.method == "vertex enumeration"
+
+    @property
+    def verdict(self) -> str:
+        """How to read ``ratio``: exact supremum, or a lower bound (grid or search).
+
+        One of ``"exact supremum (vertex enumeration)"``, ``"lower bound from grid"`` and
+        ``"lower bound from search"``.
+        """
+        if self.method == "vertex enumeration":
+            return "exact supremum (vertex enumeration)"
+        return f"lower bound from {self.method}"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form (fractions as strings)."""
@@ -101,13 +134,15 @@ class RatioResult:
         return {"ratio": "inf" if self.ratio == math.inf else str(self.ratio),
                 "ratio_float": float(self.ratio), "witness": [str(v) for v in self.witness],
                 "outcome": out, "objective": self.objective, "n": self.n,
-                "mechanism": self.mechanism, "method": self.method, "profiles": self.profiles,
-                "rechecked": self.rechecked}
+                "mechanism": self.mechanism, "method": self.method, "verdict": self.verdict,
+                "profiles": self.profiles, "rechecked": self.rechecked,
+                "upper": None if self.upper is None else
+                ("inf" if self.upper == math.inf else str(self.upper))}
 
     def __repr__(self) -> str:
         w = "(" + ", ".join(str(v) for v in self.witness) + ")"
         return (f"RatioResult({self.mechanism}, n={self.n}, {self.objective}: {self.ratio} "
-                f"~ {float(self.ratio):.6g}, witness {w})")
+                f"~ {float(self.ratio):.6g} [{self.verdict}], witness {w})")
 
 
 def _exact_terms(mech: Any, prof: list[Fraction], objective: str) -> tuple[Fraction, Fraction, Any]:
@@ -162,10 +197,12 @@ def approximation_ratio(
     n: int,
     objective: str = "welfare",
     *,
-    method: str = "vertices",
+    method: str = "auto",
     step: Fraction | None = None,
     max_profiles: int = 50_000_000,
     recheck_limit: int = 200_000,
+    samples: int = 20_000,
+    seed: Any = None,
 ) -> RatioResult:
     """Exact worst-case approximation ratio of a mechanism for ``n`` agents.
 
@@ -176,19 +213,27 @@ def approximation_ratio(
         mechanism, ``mean``, ``midpoint``, ``lrm``, ``random_rank``, ``moulin_minmax``).
     n : int
         Number of agents (``>= 1``).
-    objective : {"welfare", "cost", "max_cost"}
-        ``SW*/SW``, ``TC/TC*`` or ``MC/MC*`` (expected values for lotteries).
-    method : {"vertices", "grid"}
-        ``vertices``: the supremum by vertex enumeration (needs declared breakpoints).
-        ``grid``: the maximum over profiles on the grid ``{0, step, ..., 1}`` (any
-        mechanism with an exact evaluation; a lower bound on the supremum).
+    objective : {"welfare", "cost", "max_cost", "nash_welfare"}
+        ``SW*/SW``, ``TC/TC*``, ``MC/MC*`` or ``NW*/NW`` (expected values for lotteries;
+        ``NW`` is the product of the utilities ``1 - |y - x_i|``).
+    method : {"auto", "vertices", "grid", "search"}
+        ``vertices``: the supremum by vertex enumeration (needs declared breakpoints;
+        welfare, cost and max cost).  ``grid``: the maximum over profiles on the grid
+        ``{0, step, ..., 1}`` (any mechanism with an exact evaluation; a lower bound).
+        ``search``: Nash welfare only -- a lower bound attained by its witness (see the
+        module notes).  ``auto``: ``vertices``, or ``search`` for Nash welfare.
     step : Fraction, optional
-        Grid step for ``method="grid"`` (default ``1/(4n)``); ``1/step`` must be an integer.
+        Grid step for ``method="grid"`` (default ``1/(4n)``; also the grid of the Nash
+        search); ``1/step`` must be an integer.
     max_profiles : int, default 5e7
         Refuse enumerations larger than this.
     recheck_limit : int, default 2e5
         Refuse (``SolverError``) when more float near-maximisers than this need an exact
         re-check, rather than return an unchecked number.
+    samples : int, default 20000
+        Nash search: random profiles drawn (besides the vertex and grid profiles).
+    seed : int or numpy.random.Generator, optional
+        Nash search: seed of the random profiles.
 
     Returns
     -------
@@ -196,14 +241,30 @@ def approximation_ratio(
 
     Examples
     --------
-    >>> from mechkit.facility import ufs_clipped_median
+    >>> from mechkit.facility import ufs_clipped_median, uniform_phantom
     >>> approximation_ratio(ufs_clipped_median, 3, "cost", method="grid").ratio
     Fraction(4, 3)
+    >>> r = approximation_ratio(uniform_phantom, 2, "nash_welfare", seed=0)
+    >>> r.ratio, r.witness, r.verdict
+    (Fraction(9, 8), (Fraction(0, 1), Fraction(1, 2)), 'lower bound from search')
     """
     mech = resolve_mechanism(mechanism)
     n = check_int(n, "n", minimum=1)
     check_choice(objective, "objective", OBJECTIVES)
-    check_choice(method, "method", ("vertices", "grid"))
+    check_choice(method, "method", ("auto", "vertices", "grid", "search"))
+    if objective == "nash_welfare":
+        if method not in ("auto", "search"):
+            raise InvalidInputError(
+                f"method: the Nash-welfare ratio is not linear-fractional, so {method!r} gives no "
+                "exact value; use method='search' (a lower bound attained by its witness)")
+        return _nash_search(mech, n, step=step, samples=samples, seed=seed,
+                            max_profiles=check_int(max_profiles, "max_profiles", minimum=1))
+    if method == "search":
+        raise InvalidInputError(f"method: 'search' is for objective='nash_welfare'; the {objective} "
+                                "ratio is exact by method='vertices'")
+    if samples != 20_000 or seed is not None:
+        raise InvalidInputError("samples: samples= and seed= are used by the Nash-welfare search only")
+    method = "vertices" if method == "auto" else method
     max_profiles = check_int(max_profiles, "max_profiles", minimum=1)
     recheck_limit = check_int(recheck_limit, "recheck_limit", minimum=1)
     if step is not None and method != "grid":
@@ -353,3 +414,151 @@ def _unrank(k: int, n: int, m: int, anonymous: bool, C: list[Fraction],
                 break
             k -= cnt
     return [C[v] for v in out]
+
+
+# -- Nash welfare: a lower bound from search, exact and attained ------------------------------
+def _nw_exact(prof: list[Fraction], y: Fraction) -> Fraction:
+    out = Fraction(1)
+    for v in prof:
+        out *= 1 - abs(y - v)
+    return out
+
+
+def _nw_mech_exact(prof: list[Fraction], out: Any) -> Fraction:
+    if isinstance(out, Lottery):
+        return sum((p * _nw_exact(prof, y) for y, p in zip(out.support, out.probs, strict=True)),
+                   start=Fraction(0))
+    return _nw_exact(prof, out)
+
+
+def _nw_right_derivative_sign(prof: list[Fraction], y: Fraction) -> int:
+    """Sign of the right derivative of log NW at ``y`` (exact; utilities must be positive)."""
+    d = Fraction(0)
+    for v in prof:
+        u = 1 - abs(y - v)
+        d += (1 / u) if v > y else -(1 / u)
+    return (d > 0) - (d < 0)
+
+
+def _nw_opt_bounds(prof: list[Fraction], y_float: float) -> tuple[Fraction, Fraction, Fraction]:
+    """Exact ``(lower, upper, y_r)`` with ``NW(y_r) = lower <= NW* <= upper``.
+
+    ``lower`` is NW at the best of a few rational points near the float maximiser.  For
+    ``upper``: ``log NW`` is concave, so when its right derivative is ``> 0`` at ``l`` and
+    ``<= 0`` at ``r`` the maximiser lies in ``[l, r]`` (else the hull ``[min x, max x]``
+    holds it), and ``NW* <= prod_i max_{y in [l, r]} u_i(y)``.
+    """
+    lo, hi = min(prof), max(prof)
+    base = Fraction(y_float) if math.isfinite(y_float) else (lo + hi) / 2
+    cands = {min(max(c, lo), hi) for c in
+             [base, (lo + hi) / 2, *(base.limit_denominator(10**k) for k in (2, 3, 4, 6, 9, 12))]}
+    y_r = max(sorted(cands), key=lambda c: _nw_exact(prof, c))
+    lower = _nw_exact(prof, y_r)
+    left, right = lo, hi
+    if lo < hi:
+        for eps in (Fraction(1, 10**12), Fraction(1, 10**9), Fraction(1, 10**6)):
+            a, b = max(lo, y_r - eps), min(hi, y_r + eps)
+            a_ok = a == lo or (_nw_exact(prof, a) > 0 and _nw_right_derivative_sign(prof, a) > 0)
+            b_ok = b == hi or (_nw_exact(prof, b) > 0 and _nw_right_derivative_sign(prof, b) <= 0)
+            if a_ok and b_ok:
+                left, right = a, b
+                break
+    upper = Fraction(1)
+    for v in prof:
+        dist = Fraction(0) if left <= v <= right else min(abs(v - left), abs(v - right))
+        upper *= 1 - dist
+    return lower, upper, y_r
+
+
+def _nash_search(mech: Any, n: int, *, step: Any, samples: Any, seed: Any, max_profiles: int
+                 ) -> RatioResult:
+    from mechkit.random import as_generator
+    from solvers.facility_ratio import fill_profiles, nash_log_terms
+
+    if not hasattr(mech, "_exact"):
+        raise InvalidInputError(
+            f"mechanism: the Nash-welfare search re-checks its witness exactly and needs a registered "
+            f"mechanism with an exact evaluation; got {getattr(mech, 'name', mech)!r}")
+    samples = check_int(samples, "samples", minimum=0)
+    rng = as_generator(seed)
+    h = Fraction(1, 4 * n) if step is None else to_fraction(step, "step")
+    if h <= 0 or h > 1 or (1 / h).denominator != 1:
+        raise InvalidInputError(f"step: must be 1/L for a positive integer L; got {step}")
+    anonymous = bool(mech.anonymous)
+    if anonymous:
+        _probe_anonymity(mech, n, [Fraction(0), Fraction(1, 2), Fraction(1)])
+    ones = np.ones(1)
+    evaluated = 0
+
+    def log_ratio(X: np.ndarray) -> np.ndarray:
+        nonlocal evaluated
+        evaluated += X.shape[0]
+        out = mech.batch(np.ascontiguousarray(X))
+        if isinstance(out, LotteryBatch):
+            lo_, lm, _ = nash_log_terms(X, np.ascontiguousarray(out.support),
+                                        np.ascontiguousarray(out.probs))
+        else:
+            lo_, lm, _ = nash_log_terms(X, np.ascontiguousarray(out).reshape(-1, 1), ones)
+        with np.errstate(invalid="ignore"):
+            return np.where(np.isneginf(lm), np.inf, lo_ - lm)
+
+    # candidate profiles: vertices (if declared), the grid, random profiles
+    sets: list[list[Fraction]] = [[Fraction(k, int(1 / h)) for k in range(int(1 / h) + 1)]]
+    bps = mech.breakpoints(n) if hasattr(mech, "breakpoints") else None
+    if bps is not None:
+        sets.insert(0, sorted(set(bps) | {Fraction(0), Fraction(1)}))
+    blocks: list[np.ndarray] = []
+    for C in sets:
+        m = len(C)
+        total = math.comb(m + n - 1, n) if anonymous else m**n
+        if total > min(max_profiles, NASH_MAX_ENUMERATION):
+            continue
+        idx = np.zeros(n, dtype=np.int64)
+        buf = np.empty((total, n))
+        r, _ = fill_profiles(idx, np.array([float(c) for c in C]), buf, anonymous)
+        blocks.append(buf[:r])
+    if samples:
+        blocks.append(rng.random((samples, n)))
+    X = np.concatenate(blocks) if blocks else rng.random((1, n))
+    vals = log_ratio(X)
+    # pattern search (coordinate moves) from the best starts
+    order = np.argsort(-vals, kind="stable")
+    starts = X[order[:NASH_STARTS]].copy()
+    best = vals[order[:NASH_STARTS]].copy()
+    stepv = np.full(starts.shape[0], float(h))
+    for _ in range(NASH_PATTERN_ITERATIONS):
+        trial = np.repeat(starts, 2 * n, axis=0).reshape(starts.shape[0], 2 * n, n)
+        for i in range(n):
+            trial[:, 2 * i, i] += stepv
+            trial[:, 2 * i + 1, i] -= stepv
+        trial = np.clip(trial, 0.0, 1.0)
+        tv = log_ratio(trial.reshape(-1, n)).reshape(starts.shape[0], 2 * n)
+        k = np.argmax(tv, axis=1)
+        tb = tv[np.arange(starts.shape[0]), k]
+        better = tb > best
+        starts[better] = trial[better, k[better]]
+        best[better] = tb[better]
+        stepv = np.where(better, stepv, stepv / 2)
+    pool = np.concatenate([starts, X[order[:NASH_RECHECK]]])
+    # exact re-check: the ratio reported is NW(y_r)/NW(f(x)) for a rational profile x
+    result: tuple[Any, list[Fraction], Any, Any] | None = None
+    seen: set[tuple[Fraction, ...]] = set()
+    for row in pool:
+        prof = [Fraction(float(v)).limit_denominator(10**6) for v in row]
+        key = tuple(sorted(prof)) if anonymous else tuple(prof)
+        if key in seen:
+            continue
+        seen.add(key)
+        out = mech(prof, exact=True)
+        den = _nw_mech_exact(prof, out)
+        y_float = float(nash_log_terms(np.array([[float(v) for v in prof]]), np.zeros((1, 1)),
+                                       ones)[2][0])
+        lower, upper, _ = _nw_opt_bounds(prof, y_float)
+        lower = max(lower, den)  # NW* >= NW(f(x)) (expected NW for lotteries)
+        val: Any = math.inf if den == 0 else lower / den
+        up: Any = math.inf if den == 0 else upper / den
+        if result is None or val > result[0]:
+            result = (val, prof, out, up)
+    assert result is not None
+    return RatioResult(result[0], tuple(result[1]), result[2], "nash_welfare", n, mech.name,
+                       "search", evaluated, tuple(sets[0]), len(seen), result[3])
