@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from solvers._jit import njit
-from solvers.matching import _mnl_solve_into_jit
+from solvers.matching import Scratch, _mnl_solve_into_jit, batch_outputs, mnl_ctr_into, scratch
 
 __all__ = ["myerson_mnl_batch"]
 
@@ -79,14 +79,11 @@ _flat_at_jit = njit(_flat_at)
 
 
 def _solve_value(W: NDArray[np.float64], vb: NDArray[np.float64], w0: float, K: int,
-                 i: int, scratch_pos: NDArray[np.int64], C: NDArray[np.float64],
-                 top: NDArray[np.int64], mate: NDArray[np.int64], adpos: NDArray[np.int64],
-                 val: NDArray[np.float64], pred: NDArray[np.int64],
-                 start: NDArray[np.int64]) -> tuple[float, float, int]:
-    """Virtual welfare and CTR of ad ``i`` at the virtual bids ``vb``."""
+                 i: int, S: Scratch) -> tuple[float, float, int]:
+    """Virtual welfare and CTR of ad ``i`` at the virtual bids ``vb`` (positions in ``S[10]``)."""
     n = W.shape[0]
-    wel, _, _, _, st = _mnl_solve_into_jit(W, vb, w0, K, -1, 0.0, C, top, mate, adpos, val,
-                                           pred, start, scratch_pos)
+    scratch_pos = S[10]
+    wel, _, _, _, st = _mnl_solve_into_jit(W, vb, w0, K, -1, 0.0, S, scratch_pos, -1)
     den = w0
     for k in range(n):
         if scratch_pos[k] >= 0:
@@ -95,39 +92,23 @@ def _solve_value(W: NDArray[np.float64], vb: NDArray[np.float64], w0: float, K: 
     return wel, s, st
 
 
-_solve_value_jit = njit(_solve_value)
+_solve_value_jit = njit(inline="always")(_solve_value)
 
 
 def _myerson_one(W: NDArray[np.float64], b: NDArray[np.float64], phi: NDArray[np.float64],
                  w0: float, K: int, seg: NDArray[np.float64], nseg: NDArray[np.int64],
                  pos: NDArray[np.int64], ctr: NDArray[np.float64],
-                 pay: NDArray[np.float64]) -> int:
-    n, m = W.shape
-    kk = max(1, min(K, n, m))
-    C = np.empty((n, m))
-    top = np.empty((m, kk), dtype=np.int64)
-    mate = np.empty(m, dtype=np.int64)
-    adpos = np.empty(n, dtype=np.int64)
-    val = np.empty(m)
-    pred = np.empty(m, dtype=np.int64)
-    start = np.empty(m, dtype=np.int64)
-    sp = np.empty(n, dtype=np.int64)
+                 pay: NDArray[np.float64], S: Scratch) -> int:
+    n = W.shape[0]
     vb = np.empty(n)
     for i in range(n):
         vb[i] = phi[i] if phi[i] > 0.0 else 0.0
         pay[i] = 0.0
         ctr[i] = 0.0
-    _, _, _, _, st = _mnl_solve_into_jit(W, vb, w0, K, -1, 0.0, C, top, mate, adpos, val, pred,
-                                         start, pos)
+    _, _, _, _, st = _mnl_solve_into_jit(W, vb, w0, K, -1, 0.0, S, pos, -1)
     if st != 0:
         return st
-    den = w0
-    for i in range(n):
-        if pos[i] >= 0:
-            den += W[i, pos[i]]
-    for i in range(n):
-        if pos[i] >= 0:
-            ctr[i] = W[i, pos[i]] / den
+    mnl_ctr_into(W, w0, pos, ctr)
     stack = np.empty((_STACK, 6))
     bt = np.empty(_STACK)
     bs = np.empty(_STACK)
@@ -136,7 +117,7 @@ def _myerson_one(W: NDArray[np.float64], b: NDArray[np.float64], phi: NDArray[np
             continue
         own = vb[i]
         vb[i] = 0.0
-        f0, s0, st = _solve_value_jit(W, vb, w0, K, i, sp, C, top, mate, adpos, val, pred, start)
+        f0, s0, st = _solve_value_jit(W, vb, w0, K, i, S)
         vb[i] = own
         f1 = 0.0
         for k in range(n):
@@ -159,8 +140,7 @@ def _myerson_one(W: NDArray[np.float64], b: NDArray[np.float64], phi: NDArray[np
             if t > tr:
                 t = tr
             vb[i] = t
-            ft, stt, st = _solve_value_jit(W, vb, w0, K, i, sp, C, top, mate, adpos, val, pred,
-                                           start)
+            ft, stt, st = _solve_value_jit(W, vb, w0, K, i, S)
             vb[i] = own
             if st != 0:
                 return st
@@ -200,8 +180,7 @@ def _myerson_one(W: NDArray[np.float64], b: NDArray[np.float64], phi: NDArray[np
                 if v_hi == np.inf:
                     v_hi = seg[i, nseg[i] - 1, 0]
                 vb[i] = al if al > 0.0 else 0.0
-                _, cf, st = _solve_value_jit(W, vb, w0, K, i, sp, C, top, mate, adpos, val,
-                                             pred, start)
+                _, cf, st = _solve_value_jit(W, vb, w0, K, i, S)
                 vb[i] = own
                 if st != 0:
                     return st
@@ -222,16 +201,14 @@ def _myerson_mnl_batch(
     W: NDArray[np.float64], b: NDArray[np.float64], phi: NDArray[np.float64], w0: float,
     K: int, seg: NDArray[np.float64], nseg: NDArray[np.int64], chunks: int,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
-    N, n, _ = W.shape
-    pos = np.empty((N, n), dtype=np.int64)
-    ctr = np.empty((N, n))
-    pay = np.empty((N, n))
-    status = np.empty(N, dtype=np.int64)
+    N, n, m = W.shape
+    pos, ctr, pay, _wel, status = batch_outputs(N, n)
     chunks = max(1, min(N, chunks))
     for c in numba.prange(chunks):
+        S = scratch(n, m, K)
         for t in range(c * N // chunks, (c + 1) * N // chunks):
             status[t] = _myerson_one_jit(W[t], b[t], phi[t], w0, K, seg, nseg, pos[t], ctr[t],
-                                         pay[t])
+                                         pay[t], S)
     return pos, ctr, pay, status
 
 

@@ -12,11 +12,13 @@ welfare is ``sum_i b_i * CTR_i``.  Kernels (inputs assumed valid, C-contiguous):
     bid-independent ``order`` it is exact over that range (the maximal-in-range
     mechanism).  ``O(n 2^m m)``.
 
-``order_vcg(P, Q, b, order, K, prune)``
+``order_vcg(P, Q, b, order, K, prune)`` / ``order_vcg_batch(..., chunks)``
     ``order_dp`` plus Clarke pivots: removing the ad of rank ``r`` only changes the rows
-    above ``r``, which are recomputed.  With ``prune=True`` (only valid for stop-on-click
-    ``q = 1 - p`` with ``order`` = decreasing bid) pairs dominated by ``K + 1`` higher-bid
-    ads with a larger CTR at the same position are dropped first (exact; see ``_prune``).
+    above ``r``, which are recomputed.  The batch form (leading axis, ``numba.prange``
+    over ``chunks`` blocks) and the single form run the same per-block code.  With
+    ``prune=True`` (only valid for stop-on-click ``q = 1 - p`` with ``order`` = decreasing
+    bid) pairs dominated by ``K + 1`` higher-bid ads with a larger CTR at the same position
+    are dropped first (exact; see ``_prune``).
 
 ``fixed_dp(P, Q, b, sigma, K, exclude)``
     Positions rendered in the fixed order ``sigma``; bitmask over ads,
@@ -51,6 +53,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from solvers._jit import njit
+from solvers.matching import batch_outputs
 
 __all__ = [
     "fixed_dp",
@@ -301,30 +304,36 @@ def _order_vcg_into(
 _order_vcg_into_jit = njit(_order_vcg_into)
 
 
-def _order_vcg(
+def _order_vcg_range(
     P: NDArray[np.float64],
     Q: NDArray[np.float64],
     b: NDArray[np.float64],
     order: NDArray[np.int64],
     K: int,
     prune: bool,
-) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], float, int]:
-    n, m = P.shape
-    pc = _popcounts_jit(m)
-    masks = _mask_list_jit(m, K, pc)
+    pc: NDArray[np.int64],
+    masks: NDArray[np.int64],
+    pos: NDArray[np.int64],
+    ctr: NDArray[np.float64],
+    pay: NDArray[np.float64],
+    wel: NDArray[np.float64],
+    status: NDArray[np.int64],
+    t0: int,
+    t1: int,
+) -> None:
+    """Auctions ``t0 .. t1-1`` of a batch, one table allocation for all of them."""
+    _N, n, m = P.shape
+    # every row that is read is written first, so the tables are reused as they are
     f = np.zeros((n + 1, 1 << m))
     g = np.zeros((n + 1, 1 << m))
-    pos = np.empty(n, dtype=np.int64)
-    ctr = np.empty(n)
-    pay = np.empty(n)
     allowed = np.empty((n, m), dtype=np.uint8)
     compact = np.empty(n, dtype=np.int64)
-    wel, st = _order_vcg_into_jit(P, Q, b, order, K, pc, f, g, pos, ctr, pay, prune, allowed,
-                                  compact, masks)
-    return pos, ctr, pay, wel, st
+    for t in range(t0, t1):
+        wel[t], status[t] = _order_vcg_into_jit(P[t], Q[t], b[t], order[t], K, pc, f, g, pos[t],
+                                                ctr[t], pay[t], prune, allowed, compact, masks)
 
 
-order_vcg = njit(_order_vcg)
+_order_vcg_range_jit = njit(_order_vcg_range)
 
 
 def _order_vcg_batch(
@@ -340,26 +349,36 @@ def _order_vcg_batch(
     N, n, m = P.shape
     pc = _popcounts_jit(m)
     masks = _mask_list_jit(m, K, pc)
-    pos = np.empty((N, n), dtype=np.int64)
-    ctr = np.empty((N, n))
-    pay = np.empty((N, n))
-    wel = np.empty(N)
-    status = np.empty(N, dtype=np.int64)
+    pos, ctr, pay, wel, status = batch_outputs(N, n)
     chunks = max(1, min(N, chunks))
     for c in numba.prange(chunks):
-        # tables once per chunk: every row that is read is written first
-        f = np.zeros((n + 1, 1 << m))
-        g = np.zeros((n + 1, 1 << m))
-        allowed = np.empty((n, m), dtype=np.uint8)
-        compact = np.empty(n, dtype=np.int64)
-        for t in range(c * N // chunks, (c + 1) * N // chunks):
-            wel[t], status[t] = _order_vcg_into_jit(P[t], Q[t], b[t], order[t], K, pc, f, g,
-                                                    pos[t], ctr[t], pay[t], prune, allowed,
-                                                    compact, masks)
+        _order_vcg_range_jit(P, Q, b, order, K, prune, pc, masks, pos, ctr, pay, wel, status,
+                             c * N // chunks, (c + 1) * N // chunks)
     return pos, ctr, pay, wel, status
 
 
 order_vcg_batch = njit(parallel=True)(_order_vcg_batch)
+
+
+def _order_vcg(
+    P: NDArray[np.float64],
+    Q: NDArray[np.float64],
+    b: NDArray[np.float64],
+    order: NDArray[np.int64],
+    K: int,
+    prune: bool,
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], float, int]:
+    n, m = P.shape
+    pc = _popcounts_jit(m)
+    masks = _mask_list_jit(m, K, pc)
+    pos, ctr, pay, wel, status = batch_outputs(1, n)
+    _order_vcg_range_jit(P.reshape(1, n, m), Q.reshape(1, n, m), b.reshape(1, n),
+                         order.reshape(1, n), K, prune, pc, masks, pos, ctr, pay, wel, status,
+                         0, 1)
+    return pos[0], ctr[0], pay[0], wel[0], status[0]
+
+
+order_vcg = njit(_order_vcg)
 
 
 def _fixed_dp(

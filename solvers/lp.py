@@ -48,6 +48,7 @@ __all__ = [
     "LPSolution",
     "RefinedBasis",
     "dual_bound",
+    "new_highs",
     "primal_infeasibility",
     "refine_basis",
     "solve_lp",
@@ -138,11 +139,28 @@ def _status_name(model_status: Any) -> str:
 _BANNER_SILENCED = False
 
 
-def _new_highs(highspy: Any) -> Any:
+def new_highs(highspy: Any) -> Any:
     """Return a new ``Highs`` object without letting HiGHS print.
 
     The licence banner HiGHS prints to C stdout on the first construction in a process
-    is sent to /dev/null (mechkit functions never print).
+    is sent to /dev/null (mechkit functions never print).  Callers that let another
+    library build ``Highs`` objects (pulp's HiGHS interface) call this once first.
+
+    Parameters
+    ----------
+    highspy : module
+        The imported ``highspy`` module.
+
+    Returns
+    -------
+    highspy.Highs
+
+    Examples
+    --------
+    >>> import highspy
+    >>> h = new_highs(highspy)
+    >>> type(h).__name__
+    'Highs'
     """
     global _BANNER_SILENCED
     if _BANNER_SILENCED:
@@ -242,7 +260,7 @@ def solve_lp(
         raise ValueError(f"row bounds must have shape ({num_row},)")
     if cl.shape != (num_col,) or cu.shape != (num_col,):
         raise ValueError(f"column bounds must have shape ({num_col},)")
-    h = _new_highs(highspy)
+    h = new_highs(highspy)
     h.setOptionValue("output_flag", False)
     solver, strategy = _METHODS[method]
     h.setOptionValue("solver", solver)

@@ -1,4 +1,4 @@
-"""Max-weight bipartite matching with at most ``K`` edges, and MNL welfare / VCG on top of it.
+"""Max-weight bipartite matching with at most ``K`` edges, and MNL / independent-model auctions.
 
 Kernels (arrays in, arrays out; inputs are assumed valid, C-contiguous ``float64``):
 
@@ -21,13 +21,19 @@ Kernels (arrays in, arrays out; inputs are assumed valid, C-contiguous ``float64
     final ``lam``, the certificate residual ``g(lam) - w0 lam`` (``g(lam)`` = the value of
     the last maximum-weight matching, solved at the final ``lam``) and the iteration count.
 
-``mnl_vcg(W, b, w0, K)``
-    The welfare-optimal allocation plus Clarke-pivot payments (one warm-started
-    re-solve per shown ad).
+``match_vcg(M, b, w0, K, model)`` / ``match_batch(M, b, w0, K, model, payments, chunks)``
+    One auction, or ``N`` auctions over a leading batch axis, under the user model
+    ``model``: :data:`MNL` (``M`` = attraction weights, Dinkelbach, warm-started Clarke
+    re-solves) or :data:`INDEPENDENT` (``M`` = CTRs ``p_ij``, ``pi_i = p_ij``: one
+    ``<= K``-matching of ``b_i p_ij`` plus one re-solve without each shown ad).  Both
+    return ``(position, ctr, payment, welfare, status)``; with ``payments=False`` the
+    Clarke re-solves are skipped and payments are 0.  The batch form runs
+    ``numba.prange`` over ``chunks`` contiguous blocks of auctions (scratch arrays
+    allocated once per block; pass a few times the thread count); the single form is the
+    same code on a batch of one, so the two never disagree.
 
-``mnl_vcg_batch(W, b, w0, K, chunks)`` / ``mnl_welfare_batch(W, b, w0, K, chunks)``
-    Over a leading batch axis: ``numba.prange`` over ``chunks`` contiguous blocks of
-    auctions (scratch arrays allocated once per block; pass a few times the thread count).
+Status codes: 0 ok, 1 Dinkelbach hit its iteration cap, 2 a payment left ``[0, b pi]``
+beyond round-off (``1e-9`` relative), 3 a matching failure (2 and 3 would be bugs).
 
 Examples
 --------
@@ -36,9 +42,15 @@ Examples
 >>> pos, total = kmatch(C, 2)
 >>> pos.tolist(), float(total)
 ([0, 1], 5.0)
+>>> P = np.array([[1.0, 0.5], [1.0, 0.5], [1.0, 0.5]])  # EOS: per-click prices 3 and 2
+>>> pos, ctr, pay, wel, st = match_vcg(P, np.array([10.0, 4.0, 2.0]), 1.0, 2, INDEPENDENT)
+>>> pos.tolist(), (pay / np.where(ctr > 0, ctr, 1)).tolist(), float(wel), int(st)
+([0, 1, -1], [3.0, 2.0, 0.0], 12.0, 0)
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numba
 import numpy as np
@@ -47,34 +59,57 @@ from numpy.typing import NDArray
 from solvers._jit import njit
 
 __all__ = [
+    "INDEPENDENT",
     "MAX_DINKELBACH_ITERATIONS",
+    "MNL",
+    "batch_outputs",
     "kmatch",
+    "match_batch",
+    "match_vcg",
+    "mnl_ctr_into",
     "mnl_solve",
-    "mnl_vcg",
-    "mnl_vcg_batch",
-    "mnl_welfare_batch",
+    "scratch",
 ]
 
 #: Dinkelbach stops with status 1 (not converged) after this many iterations.
 MAX_DINKELBACH_ITERATIONS = 200
+#: ``model`` code of the MNL user model (``M`` holds attraction weights).
+MNL = 0
+#: ``model`` code of the independent (assignment) model (``M`` holds CTRs).
+INDEPENDENT = 1
+
+#: The scratch tuple ``(C, rows, top, mate, adpos, val, pred, start, cnt, thr, sp, cand)``.
+Scratch = tuple[Any, ...]
 
 
-def _kmatch_into(
-    C: NDArray[np.float64],
-    K: int,
-    rows: NDArray[np.int64],
-    nrows: int,
-    top: NDArray[np.int64],
-    mate: NDArray[np.int64],
-    adpos: NDArray[np.int64],
-    val: NDArray[np.float64],
-    pred: NDArray[np.int64],
-    start: NDArray[np.int64],
-) -> float:
-    """Scratch-array form of :func:`kmatch` over the rows ``rows[:nrows]`` of ``C``.
+def _scratch(n: int, m: int, K: int) -> Scratch:
+    """Scratch arrays shared by every kernel of this module, for ``(n, m)`` and cap ``K``.
+
+    ``C`` (n, m) holds matching weights, ``rows``/``sp``/``cand`` (n) row lists and
+    positions, ``top`` (m, kk) the per-column top rows, and ``mate``, ``adpos``, ``val``,
+    ``pred``, ``start``, ``cnt``, ``thr`` the augmenting-path state.
+    """
+    kk = max(1, min(K, n, m))
+    return (np.empty((n, m)), np.empty(n, dtype=np.int64), np.empty((m, kk), dtype=np.int64),
+            np.empty(m, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty(m),
+            np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64),
+            np.empty(m, dtype=np.int64), np.empty(m), np.empty(n, dtype=np.int64),
+            np.empty(n, dtype=np.int64))
+
+
+scratch = njit(_scratch)
+
+
+def _kmatch_into(C: NDArray[np.float64], K: int, rows: NDArray[np.int64], nrows: int,
+                 top: NDArray[np.int64], mate: NDArray[np.int64], adpos: NDArray[np.int64],
+                 val: NDArray[np.float64], pred: NDArray[np.int64], start: NDArray[np.int64],
+                 cnt: NDArray[np.int64], thr: NDArray[np.float64]) -> float:
+    """Scratch form of :func:`kmatch` over the rows ``rows[:nrows]`` of ``C``.
 
     Only those rows of ``C`` are read; ``adpos`` (all rows) and ``mate`` are filled and
-    the total weight is returned (``-1`` flags an internal failure, never observed).
+    the total weight is returned (``-1`` flags an internal failure, never observed).  The
+    scratch arrays are ``S[2:10]`` of :func:`scratch` (passed one by one: a tuple argument
+    costs measurably more per call in this hot path).
     """
     n, m = C.shape
     for j in range(m):
@@ -85,8 +120,9 @@ def _kmatch_into(
     if kk <= 0:
         return 0.0
     # top-kk rows of every column (ties: lower row index first); -1 pads short lists
-    cnt = np.zeros(m, dtype=np.int64)
-    thr = np.zeros(m)
+    for j in range(m):
+        cnt[j] = 0
+        thr[j] = 0.0
     cmax = 0.0
     for r in range(nrows):
         i = rows[r]
@@ -179,16 +215,10 @@ _kmatch_into_jit = njit(_kmatch_into)
 
 def _kmatch(C: NDArray[np.float64], K: int) -> tuple[NDArray[np.int64], float]:
     n, m = C.shape
-    kk = max(1, min(K, n, m))
-    top = np.empty((m, kk), dtype=np.int64)
-    mate = np.empty(m, dtype=np.int64)
-    adpos = np.empty(n, dtype=np.int64)
-    val = np.empty(m)
-    pred = np.empty(m, dtype=np.int64)
-    start = np.empty(m, dtype=np.int64)
+    S = scratch(n, m, K)
     rows = np.arange(n)
-    total = _kmatch_into_jit(C, K, rows, n, top, mate, adpos, val, pred, start)
-    return adpos, total
+    total = _kmatch_into_jit(C, K, rows, n, S[2], S[3], S[4], S[5], S[6], S[7], S[8], S[9])
+    return S[4].copy(), total
 
 
 kmatch = njit(_kmatch)
@@ -201,21 +231,23 @@ def _mnl_solve_into(
     K: int,
     exclude: int,
     lam0: float,
-    C: NDArray[np.float64],
-    top: NDArray[np.int64],
-    mate: NDArray[np.int64],
-    adpos: NDArray[np.int64],
-    val: NDArray[np.float64],
-    pred: NDArray[np.int64],
-    start: NDArray[np.int64],
+    S: Scratch,
     best_pos: NDArray[np.int64],
+    ncand: int,
 ) -> tuple[float, float, float, int, int]:
-    """Dinkelbach with scratch arrays; fills ``best_pos``.
+    """Dinkelbach with scratch arrays ``S``; fills ``best_pos``.
 
     Returns ``(welfare, lam, residual, iterations, status)`` with status 0 converged,
-    1 iteration cap reached, 3 matching failure.
+    1 iteration cap reached, 3 matching failure.  With ``ncand >= 0`` only the rows
+    ``S[11][:ncand]`` (increasing) are scanned; it must contain every row with
+    ``b > lam0`` (the others can never be shown: ``lam`` only grows from ``lam0``), and the
+    result is then the same as with all rows (``ncand < 0``).  Uses ``C``, ``rows`` and the
+    matching state of ``S``, never ``S[10]`` or ``S[11]`` (free for the caller).
     """
     n, m = W.shape
+    C, rows, cand = S[0], S[1], S[11]
+    top, mate, adpos, val, pred, start, cnt, thr = S[2], S[3], S[4], S[5], S[6], S[7], S[8], S[9]
+    nc = n if ncand < 0 else ncand
     for i in range(n):
         best_pos[i] = -1
     best_w = -1.0
@@ -223,34 +255,42 @@ def _mnl_solve_into(
     iters = 0
     status = 1
     g_lam = 0.0
-    rows = np.empty(n, dtype=np.int64)
     if K > 0 and m > 0:
         # a better lower bound than lam0: the best single-ad allocation (kept as the
         # incumbent, so the answer is never worse than it even when round-off empties
-        # the first matching)
+        # the first matching); w b / (w0 + w) increases with w, so each ad's best
+        # position is its largest weight (first index on ties)
         si, sj = -1, -1
-        for i in range(n):
+        for r in range(nc):
+            i = r if ncand < 0 else cand[r]
             if i == exclude or b[i] <= lam:
                 continue
-            for j in range(m):
-                v = W[i, j] * b[i] / (w0 + W[i, j])
-                if v > lam:
-                    lam = v
-                    si, sj = i, j
+            jm = 0
+            wm = W[i, 0]
+            for j in range(1, m):
+                if W[i, j] > wm:
+                    wm = W[i, j]
+                    jm = j
+            v = wm * b[i] / (w0 + wm)
+            if v > lam:
+                lam = v
+                si, sj = i, jm
         if si >= 0:
             best_pos[si] = sj
             best_w = lam
     for it in range(MAX_DINKELBACH_ITERATIONS):
         iters = it + 1
         nrows = 0
-        for i in range(n):
+        for r in range(nc):
+            i = r if ncand < 0 else cand[r]
             d = b[i] - lam
             if i != exclude and d > 0.0:
                 rows[nrows] = i
                 nrows += 1
                 for j in range(m):
                     C[i, j] = W[i, j] * d
-        g_lam = _kmatch_into_jit(C, K, rows, nrows, top, mate, adpos, val, pred, start)
+        g_lam = _kmatch_into_jit(C, K, rows, nrows, top, mate, adpos, val, pred, start, cnt,
+                                 thr)
         if g_lam < 0.0:
             status = 3
             break
@@ -286,170 +326,249 @@ def _mnl_solve(
     W: NDArray[np.float64], b: NDArray[np.float64], w0: float, K: int, exclude: int, lam0: float
 ) -> tuple[NDArray[np.int64], float, float, float, int, int]:
     n, m = W.shape
-    kk = max(1, min(K, n, m))
-    C = np.empty((n, m))
-    top = np.empty((m, kk), dtype=np.int64)
-    mate = np.empty(m, dtype=np.int64)
-    adpos = np.empty(n, dtype=np.int64)
-    val = np.empty(m)
-    pred = np.empty(m, dtype=np.int64)
-    start = np.empty(m, dtype=np.int64)
+    S = scratch(n, m, K)
     pos = np.empty(n, dtype=np.int64)
-    w, lam, res, it, st = _mnl_solve_into_jit(
-        W, b, w0, K, exclude, lam0, C, top, mate, adpos, val, pred, start, pos
-    )
+    w, lam, res, it, st = _mnl_solve_into_jit(W, b, w0, K, exclude, lam0, S, pos, -1)
     return pos, w, lam, res, it, st
 
 
 mnl_solve = njit(_mnl_solve)
 
 
-def _mnl_vcg_one(
-    W: NDArray[np.float64],
-    b: NDArray[np.float64],
-    w0: float,
-    K: int,
-    pos: NDArray[np.int64],
-    ctr: NDArray[np.float64],
-    pay: NDArray[np.float64],
-    scratch_pos: NDArray[np.int64],
-    C: NDArray[np.float64],
-    top: NDArray[np.int64],
-    mate: NDArray[np.int64],
-    adpos: NDArray[np.int64],
-    val: NDArray[np.float64],
-    pred: NDArray[np.int64],
-    start: NDArray[np.int64],
-) -> tuple[float, int]:
-    """One MNL VCG auction into ``pos``, ``ctr`` and ``pay``; returns (welfare, status).
+def _clarke(b: NDArray[np.float64], i: int, wel: float, ctr: NDArray[np.float64], h: float,
+            pay: NDArray[np.float64]) -> int:
+    """``pay[i] = h - (wel - b_i ctr_i)``, clipped to ``[0, b_i ctr_i]``; 2 if clipped beyond round-off."""
+    p = h - (wel - b[i] * ctr[i])
+    hi = b[i] * ctr[i]
+    tol = 1e-9 * max(1.0, wel)
+    pay[i] = min(max(p, 0.0), hi)
+    return 2 if p < -tol or p > hi + tol else 0
 
-    Status: 0 ok, 1 Dinkelbach did not converge, 2 a payment left [0, b pi] beyond
-    round-off (1e-9 relative), 3 a matching failure (2 and 3 would be bugs).
-    """
-    n, _m = W.shape
-    wel, _lam, _res, _it, st = _mnl_solve_into_jit(
-        W, b, w0, K, -1, 0.0, C, top, mate, adpos, val, pred, start, pos
-    )
-    if st != 0:
-        return wel, st
+
+_clarke_jit = njit(_clarke)
+
+
+def _mnl_ctr_into(W: NDArray[np.float64], w0: float, pos: NDArray[np.int64],
+                  ctr: NDArray[np.float64]) -> None:
+    """``ctr[i] = w_{i, pos_i} / (w0 + sum of the shown weights)`` (0 for ads not shown)."""
+    n = W.shape[0]
     den = w0
     for i in range(n):
         if pos[i] >= 0:
             den += W[i, pos[i]]
     for i in range(n):
+        ctr[i] = W[i, pos[i]] / den if pos[i] >= 0 else 0.0
+
+
+mnl_ctr_into = njit(_mnl_ctr_into)
+
+
+def _batch_outputs(N: int, n: int) -> tuple[NDArray[np.int64], NDArray[np.float64],
+                                            NDArray[np.float64], NDArray[np.float64],
+                                            NDArray[np.int64]]:
+    """Empty ``(position[N, n], ctr[N, n], payment[N, n], welfare[N], status[N])``."""
+    return (np.empty((N, n), dtype=np.int64), np.empty((N, n)), np.empty((N, n)), np.empty(N),
+            np.empty(N, dtype=np.int64))
+
+
+batch_outputs = njit(_batch_outputs)
+
+
+def _welfare_without(W: NDArray[np.float64], b: NDArray[np.float64], w0: float,
+                     pos: NDArray[np.int64], i: int) -> float:
+    """MNL welfare of the allocation ``pos`` with ad ``i`` removed."""
+    num = 0.0
+    den = w0
+    for k in range(W.shape[0]):
+        if k != i and pos[k] >= 0:
+            num += W[k, pos[k]] * b[k]
+            den += W[k, pos[k]]
+    return num / den
+
+
+_welfare_without_jit = njit(_welfare_without)
+
+
+def _mnl_one(
+    W: NDArray[np.float64], b: NDArray[np.float64], w0: float, K: int, payments: bool,
+    pos: NDArray[np.int64], ctr: NDArray[np.float64], pay: NDArray[np.float64], S: Scratch,
+) -> tuple[float, int]:
+    """One MNL auction into ``pos``, ``ctr`` and ``pay`` (Clarke pivots if ``payments``)."""
+    n, _m = W.shape
+    for i in range(n):
         pay[i] = 0.0
         ctr[i] = 0.0
-        if pos[i] >= 0:
-            ctr[i] = W[i, pos[i]] / den
+    wel, _lam, _res, _it, st = _mnl_solve_into_jit(W, b, w0, K, -1, 0.0, S, pos, -1)
+    if st != 0:
+        return wel, st
+    mnl_ctr_into(W, w0, pos, ctr)
     status = 0
+    if not payments:
+        return wel, status
+    # warm starts: the optimum without i is at least lam0_i = the welfare of x* minus i,
+    # so rows with b <= min_i lam0_i are never shown in a Clarke re-solve; list the others
+    lo = np.inf
+    for i in range(n):
+        if pos[i] >= 0:
+            lo = min(lo, _welfare_without_jit(W, b, w0, pos, i))
+    cand = S[11]
+    nc = 0
+    for k in range(n):
+        if b[k] > lo:
+            cand[nc] = k
+            nc += 1
     for i in range(n):
         if pos[i] < 0:
             continue
-        # warm start: the optimum without i is at least the welfare of x* minus i
-        num = 0.0
-        d2 = w0
-        for k in range(n):
-            if k != i and pos[k] >= 0:
-                num += W[k, pos[k]] * b[k]
-                d2 += W[k, pos[k]]
-        lam0 = num / d2
-        h, _, _, _, st2 = _mnl_solve_into_jit(
-            W, b, w0, K, i, lam0, C, top, mate, adpos, val, pred, start, scratch_pos
-        )
+        lam0 = _welfare_without_jit(W, b, w0, pos, i)
+        h, _, _, _, st2 = _mnl_solve_into_jit(W, b, w0, K, i, lam0, S, S[10], nc)
         if st2 != 0:
             return wel, st2
-        if h < lam0:
-            h = lam0
-        p = h - (wel - b[i] * ctr[i])
-        hi = b[i] * ctr[i]
-        tol = 1e-9 * max(1.0, wel)
-        if p < -tol or p > hi + tol:
-            status = 2
-        pay[i] = min(max(p, 0.0), hi)
+        status = max(status, _clarke_jit(b, i, wel, ctr, max(h, lam0), pay))
     return wel, status
 
 
-_mnl_vcg_one_jit = njit(_mnl_vcg_one)
+_mnl_one_jit = njit(_mnl_one)
 
 
-def _mnl_vcg(
-    W: NDArray[np.float64], b: NDArray[np.float64], w0: float, K: int
-) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], float, int]:
-    n, m = W.shape
-    kk = max(1, min(K, n, m))
-    pos = np.empty(n, dtype=np.int64)
-    ctr = np.empty(n)
-    pay = np.empty(n)
-    sp = np.empty(n, dtype=np.int64)
-    C = np.empty((n, m))
-    top = np.empty((m, kk), dtype=np.int64)
-    mate = np.empty(m, dtype=np.int64)
-    adpos = np.empty(n, dtype=np.int64)
-    val = np.empty(m)
-    pred = np.empty(m, dtype=np.int64)
-    start = np.empty(m, dtype=np.int64)
-    wel, st = _mnl_vcg_one_jit(W, b, w0, K, pos, ctr, pay, sp, C, top, mate, adpos, val,
-                               pred, start)
-    return pos, ctr, pay, wel, st
+def _candidate_rows(C: NDArray[np.float64], n: int, depth: int, topv: NDArray[np.float64],
+                    rows: NDArray[np.int64]) -> int:
+    """Rows among the ``depth`` largest of some column of ``C[:n]`` (positive entries only).
+
+    Writes them to ``rows`` in increasing index and returns their number.  With
+    ``depth = K + 1`` every ``<= K``-matching of ``C`` without any one row ``i`` has an
+    optimum on these rows minus ``i``: a pair ``(a, j)`` outside them has ``K`` rows of
+    column ``j`` at least as heavy, at most ``K - 1`` of them matched elsewhere, and
+    swapping the free one in does not lose weight.  They also contain the per-column
+    top rows :func:`kmatch` keeps (ties to the lower index, as there), so the matching
+    found is the one found on all rows.  ``topv`` is scratch of length ``m * depth``.
+    """
+    m = C.shape[1]
+    for t in range(m * depth):
+        topv[t] = 0.0
+    cnt = 0
+    for i in range(n):
+        keep = False
+        for j in range(m):
+            c = C[i, j]
+            base = j * depth
+            if c > topv[base + depth - 1]:
+                keep = True
+                pos = depth - 1
+                while pos > 0 and topv[base + pos - 1] < c:
+                    topv[base + pos] = topv[base + pos - 1]
+                    pos -= 1
+                topv[base + pos] = c
+        if keep:
+            rows[cnt] = i
+            cnt += 1
+    # a row kept early may have been pushed out of every top list later: filter again
+    k = 0
+    for r in range(cnt):
+        i = rows[r]
+        for j in range(m):
+            if C[i, j] > 0.0 and C[i, j] >= topv[j * depth + depth - 1]:
+                rows[k] = i
+                k += 1
+                break
+    return k
 
 
-mnl_vcg = njit(_mnl_vcg)
+_candidate_rows_jit = njit(_candidate_rows)
 
 
-def _mnl_vcg_batch(
-    W: NDArray[np.float64], b: NDArray[np.float64], w0: float, K: int, chunks: int
+def _independent_one(
+    P: NDArray[np.float64], b: NDArray[np.float64], K: int, payments: bool,
+    pos: NDArray[np.int64], ctr: NDArray[np.float64], pay: NDArray[np.float64], S: Scratch,
+    topv: NDArray[np.float64],
+) -> tuple[float, int]:
+    """One independent-model auction (``pi_i = p_ij``) into ``pos``, ``ctr`` and ``pay``.
+
+    ``topv`` is scratch of length ``m (K + 1)`` (see :func:`_candidate_rows`).
+    """
+    n, m = P.shape
+    C, rows, adpos, sp = S[0], S[1], S[4], S[10]
+    for i in range(n):
+        pay[i] = 0.0
+        ctr[i] = 0.0
+        for j in range(m):
+            C[i, j] = b[i] * P[i, j]
+    nr = _candidate_rows_jit(C, n, min(K + 1, n), topv, rows)
+    wel = _kmatch_into_jit(C, K, rows, nr, S[2], S[3], adpos, S[5], S[6], S[7], S[8], S[9])
+    if wel < 0.0:
+        return wel, 3
+    for i in range(n):
+        pos[i] = adpos[i]
+        if pos[i] >= 0:
+            ctr[i] = P[i, pos[i]]
+    status = 0
+    if not payments:
+        return wel, status
+    for i in range(n):
+        if pos[i] < 0:
+            continue
+        k = 0
+        for r in range(nr):
+            if rows[r] != i:
+                sp[k] = rows[r]
+                k += 1
+        h = _kmatch_into_jit(C, K, sp, k, S[2], S[3], adpos, S[5], S[6], S[7], S[8], S[9])
+        if h < 0.0:
+            return wel, 3
+        status = max(status, _clarke_jit(b, i, wel, ctr, h, pay))
+    return wel, status
+
+
+_independent_one_jit = njit(_independent_one)
+
+
+def _match_range(
+    M: NDArray[np.float64], b: NDArray[np.float64], w0: float, K: int, model: int,
+    payments: bool, pos: NDArray[np.int64], ctr: NDArray[np.float64], pay: NDArray[np.float64],
+    wel: NDArray[np.float64], status: NDArray[np.int64], t0: int, t1: int,
+) -> None:
+    """Auctions ``t0 .. t1-1`` of a batch, one scratch allocation for all of them."""
+    _N, n, m = M.shape
+    S = scratch(n, m, K)
+    topv = np.empty(m * (K + 1))
+    for t in range(t0, t1):
+        if model == MNL:
+            wel[t], status[t] = _mnl_one_jit(M[t], b[t], w0, K, payments, pos[t], ctr[t],
+                                             pay[t], S)
+        else:
+            wel[t], status[t] = _independent_one_jit(M[t], b[t], K, payments, pos[t], ctr[t],
+                                                     pay[t], S, topv)
+
+
+_match_range_jit = njit(_match_range)
+
+
+def _match_batch(
+    M: NDArray[np.float64], b: NDArray[np.float64], w0: float, K: int, model: int,
+    payments: bool, chunks: int,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
            NDArray[np.int64]]:
-    N, n, m = W.shape
-    kk = max(1, min(K, n, m))
-    pos = np.empty((N, n), dtype=np.int64)
-    ctr = np.empty((N, n))
-    pay = np.empty((N, n))
-    wel = np.empty(N)
-    status = np.empty(N, dtype=np.int64)
+    N, n, _m = M.shape
+    pos, ctr, pay, wel, status = batch_outputs(N, n)
     chunks = max(1, min(N, chunks))
     for c in numba.prange(chunks):
-        # scratch arrays once per chunk; every auction is solved independently
-        sp = np.empty(n, dtype=np.int64)
-        C = np.empty((n, m))
-        top = np.empty((m, kk), dtype=np.int64)
-        mate = np.empty(m, dtype=np.int64)
-        adpos = np.empty(n, dtype=np.int64)
-        val = np.empty(m)
-        pred = np.empty(m, dtype=np.int64)
-        start = np.empty(m, dtype=np.int64)
-        for t in range(c * N // chunks, (c + 1) * N // chunks):
-            wel[t], status[t] = _mnl_vcg_one_jit(W[t], b[t], w0, K, pos[t], ctr[t], pay[t], sp,
-                                                  C, top, mate, adpos, val, pred, start)
+        # every auction is solved independently: the result never depends on chunks
+        _match_range_jit(M, b, w0, K, model, payments, pos, ctr, pay, wel, status,
+                         c * N // chunks, (c + 1) * N // chunks)
     return pos, ctr, pay, wel, status
 
 
-mnl_vcg_batch = njit(parallel=True)(_mnl_vcg_batch)
+match_batch = njit(parallel=True)(_match_batch)
 
 
-def _mnl_welfare_batch(
-    W: NDArray[np.float64], b: NDArray[np.float64], w0: float, K: int, chunks: int
-) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
-    N, n, m = W.shape
-    kk = max(1, min(K, n, m))
-    pos = np.empty((N, n), dtype=np.int64)
-    wel = np.empty(N)
-    status = np.empty(N, dtype=np.int64)
-    chunks = max(1, min(N, chunks))
-    for c in numba.prange(chunks):
-        C = np.empty((n, m))
-        top = np.empty((m, kk), dtype=np.int64)
-        mate = np.empty(m, dtype=np.int64)
-        adpos = np.empty(n, dtype=np.int64)
-        val = np.empty(m)
-        pred = np.empty(m, dtype=np.int64)
-        start = np.empty(m, dtype=np.int64)
-        for t in range(c * N // chunks, (c + 1) * N // chunks):
-            w, _, _, _, st = _mnl_solve_into_jit(W[t], b[t], w0, K, -1, 0.0, C, top, mate,
-                                                 adpos, val, pred, start, pos[t])
-            wel[t] = w
-            status[t] = st
-    return pos, wel, status
+def _match_vcg(
+    M: NDArray[np.float64], b: NDArray[np.float64], w0: float, K: int, model: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], float, int]:
+    n, m = M.shape
+    pos, ctr, pay, wel, status = batch_outputs(1, n)
+    _match_range_jit(M.reshape(1, n, m), b.reshape(1, n), w0, K, model, True, pos, ctr, pay,
+                     wel, status, 0, 1)
+    return pos[0], ctr[0], pay[0], wel[0], status[0]
 
 
-mnl_welfare_batch = njit(parallel=True)(_mnl_welfare_batch)
+match_vcg = njit(_match_vcg)

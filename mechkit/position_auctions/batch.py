@@ -1,10 +1,13 @@
 """Batched auctions over a leading axis (numba ``prange``) for simulations.
 
 ``vcg_batch`` runs ``N`` independent VCG auctions: MNL (Dinkelbach + matching with
-warm-started Clarke re-solves) or the free-order stop-on-click cascade (bitmask DP with
-prefix re-solves).  ``welfare_batch`` returns the MNL optimum only.  ``threads`` sets
-numba's thread count for the call (default: numba's current setting); results do not
-depend on it.
+warm-started Clarke re-solves), the independent (assignment) model ``pi_i = p_ij`` (one
+``<= K``-matching of ``b_i p_ij`` and a re-solve without each shown ad) or the free-order
+stop-on-click cascade (bitmask DP with prefix re-solves).  ``welfare_batch`` returns the
+optimum only (MNL or independent).  ``myerson_batch`` is Myerson's mechanism under MNL.
+``threads`` sets numba's thread count for the call (default: numba's current setting);
+results do not depend on it (each auction is solved on its own, bit for bit the same
+on any thread count).
 
 Examples
 --------
@@ -111,34 +114,42 @@ def vcg_batch(
     Parameters
     ----------
     matrix : array_like, shape (N, n, m) or (n, m)
-        MNL weights (``model="mnl"``) or CTRs (``model="cascade"``: free order,
-        stop-on-click ``q = 1 - p``); a 2-D matrix is shared by all auctions.
+        MNL weights (``model="mnl"``) or CTRs in ``[0, 1]`` (``model="independent"``, or
+        ``model="cascade"``: free order, stop-on-click ``q = 1 - p``); a 2-D matrix is
+        shared by all auctions.
     bids : array_like, shape (N, n)
     max_ads : int, optional
         ``K`` (default ``m``).
-    model : {"mnl", "cascade"}, default "mnl"
+    model : {"mnl", "independent", "cascade"}, default "mnl"
     outside_weight : float, default 1.0
-        MNL ``w0``.
+        MNL ``w0`` (ignored by the other models).
     threads : int, optional
         Numba threads for this call.
 
     Returns
     -------
     BatchResult
+
+    Examples
+    --------
+    >>> out = vcg_batch([[1.0, 0.5]] * 3, [[10.0, 4.0, 2.0]], model="independent")
+    >>> out.welfare.tolist(), out.payment.tolist()
+    ([12.0], [[3.0, 1.0, 0.0]])
     """
-    check_choice(model, "model", ("mnl", "cascade"))
+    check_choice(model, "model", ("mnl", "independent", "cascade"))
     w0 = check_positive(outside_weight, "outside_weight")
     M, b, K = _prepare(matrix, bids, "weights" if model == "mnl" else "ctr", max_ads,
-                       model == "cascade")
+                       model != "mnl")
     N, n = b.shape
     m = M.shape[2]
     if N == 0 or n == 0 or m == 0 or K == 0:
         z = np.zeros((N, n))
         return BatchResult(np.full((N, n), -1, dtype=np.int64), z, z.copy(), np.zeros(N))
-    if model == "mnl":
-        from solvers.matching import mnl_vcg_batch
+    if model != "cascade":
+        from solvers.matching import INDEPENDENT, MNL, match_batch
 
-        pos, ctr, pay, wel, st = _with_threads(threads, mnl_vcg_batch, M, b, w0, K)
+        code = MNL if model == "mnl" else INDEPENDENT
+        pos, ctr, pay, wel, st = _with_threads(threads, match_batch, M, b, w0, K, code, True)
     else:
         from mechkit.position_auctions.welfare import ORDER_DP_MAX_POSITIONS
         from solvers.cascade import order_vcg_batch
@@ -156,36 +167,52 @@ def vcg_batch(
 
 
 def welfare_batch(
-    weights: ArrayLike,
+    matrix: ArrayLike,
     bids: ArrayLike,
     *,
     max_ads: int | None = None,
+    model: str = "mnl",
     outside_weight: float = 1.0,
     threads: int | None = None,
 ) -> BatchResult:
-    """MNL welfare optimum for ``N`` auctions (payments are zero-filled).
+    """Welfare optimum for ``N`` MNL or independent-model auctions (payments are zero-filled).
+
+    Parameters
+    ----------
+    matrix : array_like, shape (N, n, m) or (n, m)
+        MNL weights (``model="mnl"``) or CTRs in ``[0, 1]`` (``model="independent"``).
+    bids : array_like, shape (N, n)
+    max_ads, outside_weight, threads
+        As in :func:`vcg_batch`.
+    model : {"mnl", "independent"}, default "mnl"
+
+    Returns
+    -------
+    BatchResult
 
     Examples
     --------
     >>> out = welfare_batch([[3.0], [1.0]], [[10.0, 2.0]], max_ads=1)
     >>> out.welfare.tolist(), out.position.tolist()
     ([7.5], [[0, -1]])
+    >>> welfare_batch([[0.5, 0.2]], [[4.0]], model="independent").ctr.tolist()
+    [[0.5]]
     """
+    check_choice(model, "model", ("mnl", "independent"))
     w0 = check_positive(outside_weight, "outside_weight")
-    M, b, K = _prepare(weights, bids, "weights", max_ads, False)
+    M, b, K = _prepare(matrix, bids, "weights" if model == "mnl" else "ctr", max_ads,
+                       model != "mnl")
     N, n = b.shape
     m = M.shape[2]
     if N == 0 or n == 0 or m == 0 or K == 0:
         z = np.zeros((N, n))
         return BatchResult(np.full((N, n), -1, dtype=np.int64), z, z.copy(), np.zeros(N))
-    from solvers.matching import mnl_welfare_batch
+    from solvers.matching import INDEPENDENT, MNL, match_batch
 
-    pos, wel, st = _with_threads(threads, mnl_welfare_batch, M, b, w0, K)
+    code = MNL if model == "mnl" else INDEPENDENT
+    pos, ctr, pay, wel, st = _with_threads(threads, match_batch, M, b, w0, K, code, False)
     _raise_status(st)
-    sel = np.where(pos >= 0, np.take_along_axis(M, np.maximum(pos, 0)[:, :, None], 2)[:, :, 0],
-                   0.0)
-    ctr = sel / (w0 + sel.sum(axis=1, keepdims=True))
-    return BatchResult(pos, ctr, np.zeros((N, n)), wel)
+    return BatchResult(pos, ctr, pay, wel)
 
 
 def myerson_batch(
@@ -284,6 +311,7 @@ def warmup() -> None:
                                method="mir_priority")
     vcg_batch(W[None], b[None])
     vcg_batch(W[None] * 0.5, b[None], model="cascade")
+    vcg_batch(W[None] * 0.5, b[None], model="independent")
     welfare_batch(W[None], b[None])
     from mechkit.position_auctions.priors import Uniform
 

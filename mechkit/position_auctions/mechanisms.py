@@ -50,6 +50,7 @@ from mechkit.position_auctions.welfare import (
     Allocation,
     _auto,
     _bids,
+    _check_model,
     _result,
     ad_priority_order,
     welfare_optimal_allocation,
@@ -198,15 +199,17 @@ def vcg(instance: AuctionInstance, *, method: str = "auto",
                                 "an exact method or 'mir_priority' (maximal in range)")
     b = instance.bids
     n = instance.n
-    if name == "dinkelbach" and n and instance.m and instance.max_ads:
-        from solvers.matching import mnl_vcg
+    if name in ("dinkelbach", "matching") and n and instance.m and instance.max_ads:
+        from solvers.matching import INDEPENDENT, MNL, match_vcg
 
-        pos, _ctr, pay, _wel, st = mnl_vcg(instance.weights, b, instance.outside_weight,
-                                         instance.max_ads)
+        _check_model(instance, name)
+        pos, _ctr, pay, _wel, st = match_vcg(instance.matrix, b, instance.outside_weight,
+                                             instance.max_ads,
+                                             MNL if name == "dinkelbach" else INDEPENDENT)
         _raise_status(int(st))
-        # the batched kernel does not keep the Dinkelbach trace; welfare_optimal_allocation
+        # the kernel does not keep the Dinkelbach trace; welfare_optimal_allocation
         # returns the certificate (lambda*, residual, iterations)
-        alloc = _result(instance, b, pos, "dinkelbach", "optimal")
+        alloc = _result(instance, b, pos, name, "optimal")
         return _outcome("vcg", instance, alloc, pay, {"method": name})
     if name == "bitmask_dp" and n and instance.m and instance.max_ads:
         from mechkit.position_auctions.welfare import _order_dp_limit

@@ -11,8 +11,8 @@ and welfare, with standard errors.  Two estimators:
     with ``p_i(0) = 0`` whose allocation is constant on ironed intervals (Myerson's is).
     Only for ``"myerson"``: one welfare solve per sample and no payment computation.
 
-MNL ``"vcg"`` and ``"myerson"`` use the batched numba kernels; everything else runs
-one auction per sample.
+MNL ``"vcg"`` and ``"myerson"`` and independent-model ``"vcg"`` use the batched numba
+kernels; everything else runs one auction per sample.
 
 Examples
 --------
@@ -130,19 +130,15 @@ def expected_revenue(
         V[:, i] = pr[i].sample(n_samples, seed=rng)
     rev = np.zeros(n_samples)
     wel = np.zeros(n_samples)
-    fast_mnl = (instance.model == "mnl" and method in ("auto", "dinkelbach") and n > 0
-                and instance.m > 0 and instance.max_ads > 0)
-    if fast_mnl and name == "vcg":
-        from solvers.matching import mnl_vcg_batch
+    fast = n > 0 and instance.m > 0 and instance.max_ads > 0
+    fast_mnl = fast and instance.model == "mnl" and method in ("auto", "dinkelbach")
+    fast_ind = fast and instance.model == "independent" and method in ("auto", "matching")
+    if (fast_mnl or fast_ind) and name == "vcg":
+        from mechkit.position_auctions.batch import vcg_batch
 
-        W = np.ascontiguousarray(np.broadcast_to(instance.weights, (n_samples, n, instance.m)))
-        _, ctr, pay, _, status = mnl_vcg_batch(W, np.ascontiguousarray(V),
-                                               instance.outside_weight, instance.max_ads, 16)
-        from mechkit.position_auctions.batch import _raise_status
-
-        _raise_status(status)
-        wel = np.einsum("ij,ij->i", V, ctr)
-        rev = pay.sum(axis=1)
+        out = vcg_batch(instance.matrix, V, max_ads=instance.max_ads, model=instance.model,
+                        outside_weight=instance.outside_weight)
+        rev, wel = out.revenue, out.welfare
     elif fast_mnl and name == "myerson" and estimator == "payments":
         from mechkit.position_auctions.batch import myerson_batch
 
@@ -150,22 +146,15 @@ def expected_revenue(
                             outside_weight=instance.outside_weight)
         rev, wel = out.revenue, out.welfare
     elif fast_mnl and name == "myerson" and estimator == "virtual_surplus":
-        from solvers.matching import mnl_welfare_batch
+        from mechkit.position_auctions.batch import welfare_batch
 
         phi = np.empty_like(V)
         for i in range(n):
             phi[:, i] = pr[i].ironed_virtual_value(V[:, i])
-        W = np.ascontiguousarray(np.broadcast_to(instance.weights, (n_samples, n, instance.m)))
-        pos, vwel, status = mnl_welfare_batch(W, np.ascontiguousarray(np.maximum(phi, 0.0)),
-                                              instance.outside_weight, instance.max_ads, 16)
-        from mechkit.position_auctions.batch import _raise_status
-
-        _raise_status(status)
-        cols = np.arange(n)[None, :]
-        w_sel = np.where(pos >= 0, instance.weights[cols, np.maximum(pos, 0)], 0.0)
-        ctr = w_sel / (instance.outside_weight + w_sel.sum(axis=1, keepdims=True))
-        rev = vwel
-        wel = np.einsum("ij,ij->i", V, ctr)
+        out = welfare_batch(instance.weights, np.maximum(phi, 0.0), max_ads=instance.max_ads,
+                            outside_weight=instance.outside_weight)
+        rev = out.welfare
+        wel = np.einsum("ij,ij->i", V, out.ctr)
     else:
         for s in range(n_samples):
             inst = instance.with_bids(V[s])

@@ -22,7 +22,7 @@ name              exact  what
 ``matching_sort`` no     cascade heuristic: max-weight matching of ``b p``, then the
                          ordering lemma
 ``greedy``        no     cascade heuristic: add the pair with the largest welfare gain
-``milp``          yes    every model via :func:`to_milp` and CBC (a cross-check; slow)
+``milp``          yes    every model via :func:`to_milp` (pulp + HiGHS, else CBC; a cross-check)
 ================  =====  ==========================================================
 
 ``method="auto"`` picks ``dinkelbach`` / ``matching`` / ``kempe_mahdian`` /
@@ -489,7 +489,7 @@ def _greedy(instance: AuctionInstance, b: NDArray[np.float64], **_: Any) -> Allo
 
 
 @WELFARE_METHODS.register("milp", exact=True, models=("mnl", "cascade", "independent"),
-                          limit="small instances (CBC through pulp)")
+                          limit="small instances (pulp + HiGHS, else CBC)")
 def _milp(instance: AuctionInstance, b: NDArray[np.float64], **_: Any) -> Allocation:
     from mechkit.position_auctions.milp import to_milp
 

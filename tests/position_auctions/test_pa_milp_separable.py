@@ -98,7 +98,36 @@ def test_milp_time_limit_never_returns_a_non_optimal_answer():
     from mechkit.errors import SolverError
 
     rng = np.random.default_rng(0)
-    inst = AuctionInstance(rng.uniform(0, 10, 50), np.exp(rng.normal(-1, 1, (50, 8))),
-                           max_ads=4)
+    # (200, 10, 5): even the root LP (4000 columns) takes far longer than 0.02 s
+    inst = AuctionInstance(rng.uniform(0, 10, 200), np.exp(rng.normal(-1, 1, (200, 10))),
+                           max_ads=5)
     with pytest.raises(SolverError, match=r"before proving optimality|status"):
         to_milp(inst).solve(time_limit=0.02)
+
+
+@settings(max_examples=10)
+@given(seed=st.integers(0, 2**32 - 1), w0=st.sampled_from([1.0, 0.3, 3.0]))
+def test_mnl_milp_lp_relaxation_is_the_exact_charnes_cooper_lp(seed, w0):
+    """The strengthened model's LP relaxation already has the welfare optimum as its value."""
+    import pulp
+
+    rng = np.random.default_rng(seed)
+    n, m, K = 6, 4, 2
+    inst = AuctionInstance(rng.uniform(0, 10, n), np.exp(rng.normal(-1, 1, (n, m))), max_ads=K,
+                           outside_weight=w0)
+    model = to_milp(inst)
+    model.problem.solve(pulp.HiGHS(msg=False, mip=False))
+    relaxed = pulp.value(model.problem.objective)
+    assert relaxed == pytest.approx(welfare_optimal_allocation(inst).welfare, rel=1e-7)
+
+
+def test_milp_solve_prints_nothing():
+    """The HiGHS banner (printed on C stdout by the first highspy.Highs of a process) is muted."""
+    import subprocess
+    import sys
+
+    code = ("from mechkit.position_auctions import AuctionInstance, to_milp\n"
+            "to_milp(AuctionInstance([3.0, 1.0], [[1.0], [2.0]])).solve()\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout == ""

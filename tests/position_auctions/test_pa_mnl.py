@@ -17,7 +17,7 @@ from mechkit.position_auctions import (
     welfare_batch,
     welfare_optimal_allocation,
 )
-from solvers.matching import kmatch, mnl_solve, mnl_vcg
+from solvers.matching import MNL, kmatch, match_vcg, mnl_solve
 from tests.position_auctions import oracles
 
 sizes = st.tuples(st.integers(0, 5), st.integers(0, 4), st.integers(0, 4))
@@ -105,7 +105,7 @@ def test_mnl_vcg_equals_brute_force_clarke_and_closed_form(seed, shape):
         # IR and no positive transfers
         assert -1e-12 <= out.payment[i] <= b[i] * out.ctr[i] + 1e-12
     if n and m and K:
-        _, _, pay_py, _wel_py, st_py = mnl_vcg.py_func(W, b, 1.0, K)
+        _, _, pay_py, _wel_py, st_py = match_vcg.py_func(W, b, 1.0, K, MNL)
         assert st_py == 0 and np.allclose(pay_py, out.payment, atol=1e-9)
 
 
