@@ -8,11 +8,13 @@ sum to at most ``P``).  A carrier is *usable* when ``w_k < inf`` and ``c_k > 0``
 Two exact algorithms, both finishing with the closed-form level on the identified
 active set (``mu = (P - sum_capped c + sum_free w) / #free``):
 
-* ``wf_row_select`` -- Michelot's active-set selection with branch-free passes (expected
-  linear time; it sorts the survivors after ``MAX_PASSES`` passes), wrapped in a
-  variable-fixing loop for the caps (every carrier whose relaxed power exceeds its cap
-  is at its cap in the optimum, because the relaxed level is a lower bound of the true
-  one);
+* ``wf_row_select`` -- Michelot's active-set selection (expected linear time; it sorts
+  the survivors after ``MAX_PASSES`` passes).  Without caps every pass is a vectorised
+  count-and-sum over the whole row (:func:`masked_sum`: the selection compares IEEE bit
+  patterns exactly, only the sum is reassociated); with caps the passes compact the
+  candidates and run inside a variable-fixing loop (every carrier whose relaxed power
+  exceeds its cap is at its cap in the optimum, because the relaxed level is a lower
+  bound of the true one);
 * ``wf_row_sort`` -- a breakpoint scan over the sorted ``{w_k} U {w_k + c_k}``.
 
 Conventions (shared with :mod:`mechkit.water_filling`): no usable carrier -> ``p = 0``
@@ -31,6 +33,8 @@ from numpy.typing import NDArray
 from solvers._jit import njit
 
 __all__ = [
+    "masked_sum",
+    "plain_sum",
     "wf_row_select",
     "wf_row_sort",
     "wf_row_ws",
@@ -230,49 +234,97 @@ def _wf_row_capped(w: NDArray[np.float64], budget: float, cap: NDArray[np.float6
 wf_row_capped = njit(_wf_row_capped)
 
 
+def _masked_sum(buf: NDArray[np.float64], n: int, thr: float) -> tuple[int, float]:
+    """Count and sum of the values ``buf[:n] < thr`` (``buf >= 0``, no NaN; ``thr > 0``).
+
+    The comparison is done on the IEEE-754 bit patterns as int64, which orders
+    non-negative doubles (``+inf`` included) exactly like ``<`` on the values; so the
+    selection is exact and involves no floating-point comparison.  Only the *sum* is
+    compiled with the ``reassoc`` fast-math flag (see ``masked_sum`` below), which lets
+    LLVM vectorise it; it changes the level in the last bits, never a selection.
+    """
+    bits = buf.view(np.int64)
+    tb = np.float64(thr).view(np.int64)
+    s = 0.0
+    c = 0
+    for k in range(n):
+        keep = bits[k] < tb
+        s += buf[k] if keep else 0.0
+        c += 1 if keep else 0
+    return c, s
+
+
+# reassoc only: no nnan/ninf (inf values are meaningful here) and no float comparison
+# in the body (the selection compares integer bit patterns)
+masked_sum = njit(fastmath={"reassoc"})(_masked_sum)
+
+
+def _plain_sum(x: NDArray[np.float64], n: int) -> float:
+    """``sum(x[:n])`` for finite ``x`` (vectorised: ``reassoc`` only)."""
+    s = 0.0
+    for k in range(n):
+        s += x[k]
+    return s
+
+
+plain_sum = njit(fastmath={"reassoc"})(_plain_sum)
+
+
 def _wf_row_ws(w: NDArray[np.float64], budget: float, cap: NDArray[np.float64],
                out: NDArray[np.float64], flags: NDArray[np.int8],
                buf: NDArray[np.float64]) -> float:
-    """:func:`wf_row_select` with caller-provided workspaces (each of length ``len(w)``)."""
+    """:func:`wf_row_select` with caller-provided workspaces (each of length ``len(w)``).
+
+    Uncapped path: copy ``w`` to ``buf`` with ``inf`` on unusable carriers, then
+    Michelot passes *without compaction*: each pass counts and sums the candidates
+    ``buf < thr`` over the whole row (:func:`masked_sum`, vectorised), with the
+    threshold ``thr`` the smallest level so far, so the candidate set only shrinks.
+    Vectorised full passes are cheaper than the branch-free compaction of the
+    surviving candidates for every ``N`` measured (64..4096).  After ``MAX_PASSES``
+    passes the candidates are compacted and sorted (exact, ``O(N log N)``).
+    """
     n = w.shape[0]
-    # pass 1 (no stores, vectorisable): count and sum the usable carriers, detect caps
-    m = 0
-    tot = budget
     capped = False
-    lo = np.inf
     for k in range(n):
-        wk = w[k]
-        usable = wk < np.inf and cap[k] > 0.0
-        m += 1 if usable else 0
-        tot += wk if usable else 0.0
-        capped = capped or (usable and cap[k] < np.inf)
-        lo = min(lo, wk if usable else np.inf)
+        x = w[k]
+        c = cap[k]
+        usable = x < np.inf and c > 0.0
+        buf[k] = x if usable else np.inf
+        capped = capped or (usable and c < np.inf)
+    m, s = masked_sum(buf, n, np.inf)
     if m == 0 or budget <= 0.0:
+        lo = np.inf
         for k in range(n):
             out[k] = 0.0
+            lo = min(lo, buf[k])
         return np.nan if m == 0 else lo
     if capped:
         return wf_row_capped(w, budget, cap, out, flags, buf)
-    # pass 2: the first Michelot filter, straight from w into buf
-    mu = tot / m
-    m2 = 0
-    tot = budget
-    for k in range(n):
-        x = w[k]
-        buf[m2] = x
-        keep = x < mu and cap[k] > 0.0
-        m2 += 1 if keep else 0
-        tot += x if keep else 0.0
-    if m2 < m:
-        mu = michelot_passes(buf, m2, tot, budget)
+    mu = (budget + s) / m
+    thr = mu
+    converged = False
+    for _ in range(MAX_PASSES):
+        m2, s = masked_sum(buf, n, thr)
+        if m2 == m or m2 == 0:        # m2 == 0 cannot happen (mu > min candidate); guard
+            converged = True
+            break
+        m = m2
+        mu = (budget + s) / m
+        thr = min(thr, mu)
+    if not converged:
+        m2 = 0
+        for k in range(n):
+            x = buf[k]
+            buf[m2] = x
+            m2 += 1 if x < thr else 0
+        mu = sorted_level(buf, m2, budget)
     # no caps: Michelot's level is already the closed form on the active set
-    total = 0.0
     for k in range(n):
         x = mu - w[k]
         x = x if x > 0.0 else 0.0
         x = x if x < cap[k] else cap[k]
         out[k] = x
-        total += x
+    total = plain_sum(out, n)
     if total > budget * (1.0 + 1e-15):
         f = budget / total        # mu - w loses digits when w >> budget: keep the budget
         for k in range(n):
@@ -347,7 +399,9 @@ def _wf_row_sort(w: NDArray[np.float64], budget: float, cap: NDArray[np.float64]
         prev = b
         slope += kind[order[j]]
     if np.isnan(mu):
-        mu = prev + (budget - s) / slope
+        # slope 0 at the end: every usable carrier is capped and S never reached the budget
+        # only through rounding (a cap below the ulp of its w, e.g. w = 1, c = 2e-18)
+        mu = prev + (budget - s) / slope if slope > 0 else prev
     return exact_level(w, budget, cap, mu, out)
 
 

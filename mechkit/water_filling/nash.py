@@ -379,7 +379,9 @@ class _CycleDetector:
         self.ctol = ctol
 
     def push(self, n: int, p: NDArray[np.float64]) -> int | None:
-        self.fp[n] = self.probe @ p.ravel()
+        from solvers.iwf import fingerprint
+
+        fingerprint(self.probe, np.ascontiguousarray(p), self.fp[n])
         top = min(self.max_period, n)
         if top < 2:
             return None

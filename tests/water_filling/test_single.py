@@ -280,3 +280,14 @@ def test_adversarial_input_takes_the_sorted_fallback():
         exact = np.array([float(x) for x in wf_kkt_enumeration(w[:6].tolist(), P)] + [0.0] * 34)
         np.testing.assert_allclose(a, exact, rtol=0, atol=1e-12 * max(1.0, P))
         np.testing.assert_array_equal(a, water_fill(w, P, method="sort").p)
+
+
+def test_sort_cap_below_the_ulp_of_w():
+    # found by hypothesis: 1 + 2e-18 == 1, so the sorted breakpoint scan ended with slope 0
+    # and divided by it (ZeroDivisionError); every usable carrier is at its cap
+    w, c = np.array([1.0, 1.0]), np.array([1e-3, 2.17596293e-18])
+    for kern in (wf_row_select, wf_row_sort):
+        out = np.empty(2)
+        kern(w, 1e-3, c, out)
+        np.testing.assert_allclose(out, c, rtol=1e-12, atol=0)
+        assert out.sum() <= 1e-3 * (1 + 1e-15)
