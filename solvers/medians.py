@@ -5,13 +5,22 @@ profile per row, entries in ``[0, 1]``, already validated) and returns ``(B,)``
 outcomes.  The bodies are plain functions ``_name`` compiled as ``name = njit(_name)``.
 
 * ``uniform_phantom_batch`` -- ``med(x, 0, 1/n, ..., 1)`` (``nan`` for a row holding an
-  entry that is NaN, infinite or outside ``[0, 1]``: the fused input check); for ``n <= SMALL_N`` by the
-  branch-free rank form ``min(1, min_i max((n - c_i)/n, x_i))`` with
-  ``c_i = #{j : x_j <= x_i}``, otherwise by the O(n) counting form:
-  bucket each report by the ``1/n`` grid, walk the merged order
-  ``p_0, B_0, p_1, B_1, ..., p_n, B_n`` to rank ``n`` (0-based) and select inside one bucket.
-  Bucket bounds are compared with the *floating* phantoms ``k / n`` so the result is
-  bit-identical to the median of ``x`` and the float phantoms.
+  entry that is NaN, infinite or outside ``[0, 1]``: the fused input check), one thread.
+  For ``n <= NET_N`` blocks of ``LANES`` rows are transposed (one row per SIMD lane), sorted
+  by a pruned Batcher odd-even merge network and reduced by the min-max form
+  ``min(1, min_s max((n - s)/n, x_(s)))``.  Otherwise the O(n) counting form: bucket each
+  report by ``int(n x)``, walk the merged order ``p_0, B_0, p_1, B_1, ..., p_n, B_n`` to rank
+  ``n`` (0-based) and select inside one bucket; the candidate is then *verified* exactly
+  against the float phantoms ``k / n`` (``#{< y} <= n < #{<= y}``), and a row that fails (a
+  report within rounding of a phantom) is redone by sort and merge, so the result is
+  bit-identical to the median of ``x`` and the float phantoms.  Scratch is allocated once
+  per call (per chunk), not per row.
+* ``uniform_phantom_batch_parallel`` -- the same rows over ``numba.prange`` (``PAR_CHUNKS``
+  contiguous chunks of rows, one chunk below 32768 agents).  Every row is computed by the
+  same code, so the result is identical to the serial kernel for any thread count.  About
+  2x faster on an idle 2-core machine, but on a loaded one a parallel region waits for a
+  descheduled thread and was measured 3-5x *slower* than the serial kernel; hence it is
+  opt-in and the public ``.batch`` uses the serial kernel.
 * ``phantom_median_batch`` -- median of each row together with a fixed sorted phantom vector.
 * ``generalized_median_batch`` -- ``min_s max(beta_s, x_(s))`` (Moulin's anonymous form).
 * ``order_statistic_batch`` -- the ``k``-th smallest (0-based) of each row.
@@ -24,16 +33,23 @@ outcomes.  The bodies are plain functions ``_name`` compiled as ``name = njit(_n
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
 from solvers._jit import njit
 
-#: Up to this many agents ``uniform_phantom_batch`` uses the O(n^2) branch-free rank form.
-SMALL_N = 24
+#: Up to this many agents ``uniform_phantom_batch`` sorts blocks of rows with a sorting network.
+NET_N = 32
+#: Rows per block (SIMD lanes) in the sorting-network path.
+LANES = 64
+#: Row chunks handed to ``numba.prange`` by the parallel batch kernels.
+PAR_CHUNKS = 8
 
 __all__ = [
-    "SMALL_N",
+    "LANES",
+    "NET_N",
+    "PAR_CHUNKS",
     "all_in_unit_interval",
     "generalized_median_batch",
     "mean_batch",
@@ -43,105 +59,234 @@ __all__ = [
     "phantom_median_batch",
     "ufs_clipped_median_batch",
     "uniform_phantom_batch",
+    "uniform_phantom_batch_parallel",
 ]
+
+
+def _batcher_network(n: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    # Batcher's odd-even merge sort on N = 2^ceil(log2 n) wires, keeping only the
+    # comparators (a, a + k) with a + k < n: the wires >= n would carry +inf and never move.
+    N = 1
+    while N < n:
+        N *= 2
+    size = N * N  # generous bound on the comparator count (exact count is O(N log^2 N))
+    ci = np.empty(size, dtype=np.int64)
+    cj = np.empty(size, dtype=np.int64)
+    m = 0
+    p = 1
+    while p < N:
+        k = p
+        while k >= 1:
+            j = k % p
+            while j + k < N:
+                for i in range(min(k, N - j - k)):
+                    a = i + j
+                    if a // (2 * p) == (a + k) // (2 * p) and a + k < n:
+                        ci[m] = a
+                        cj[m] = a + k
+                        m += 1
+                j += 2 * k
+            k //= 2
+        p *= 2
+    return ci[:m].copy(), cj[:m].copy()
+
+
+def _up_network_rows(
+    X: NDArray[np.float64], lo: int, hi: int, out: NDArray[np.float64],
+    ci: NDArray[np.int64], cj: NDArray[np.int64], T: NDArray[np.float64],
+) -> None:
+    # rows lo..hi-1 in blocks of L = T.shape[1] rows, one row per SIMD lane: transpose the
+    # block into T (n, L), sort every lane with the comparator network (ci, cj), then
+    # UP = min(1, min_s max((n - s)/n, x_(s))) (form (b)) and the fused input check.
+    # A comparator only permutes a lane (also with NaN), so the check sees the row's values.
+    n = X.shape[1]
+    L = T.shape[1]
+    nc = ci.shape[0]
+    nf = float(n)
+    y = np.empty(L)
+    ok = np.empty(L, dtype=np.bool_)
+    for b0 in range(lo, hi, L):
+        w = min(L, hi - b0)
+        for i in range(n):
+            for ln in range(w):
+                T[i, ln] = X[b0 + ln, i]
+            for ln in range(w, L):
+                T[i, ln] = 0.0
+        for c in range(nc):
+            i = ci[c]
+            j = cj[c]
+            for ln in range(L):
+                a = T[i, ln]
+                b = T[j, ln]
+                lt = a < b
+                T[i, ln] = a if lt else b
+                T[j, ln] = b if lt else a
+        for ln in range(L):
+            y[ln] = 1.0
+            ok[ln] = True
+        for s in range(n):
+            q = (n - 1 - s) / nf  # the phantom (n - (s + 1))/n, bit-identical to k/n
+            for ln in range(L):
+                v = T[s, ln]
+                ok[ln] &= (v >= 0.0) & (v <= 1.0)
+                t = q if q > v else v
+                y[ln] = t if t < y[ln] else y[ln]
+        for ln in range(w):
+            out[b0 + ln] = y[ln] if ok[ln] else np.nan
+
+
+def _up_exact_row(X: NDArray[np.float64], b: int, p: NDArray[np.float64]) -> float:
+    # the (n+1)-th smallest of row b and the phantoms p[0..n], by sort and merge
+    n = X.shape[1]
+    xs = np.sort(X[b])
+    i = 0
+    j = 0
+    val = 0.0
+    for _ in range(n + 1):
+        if j > n or (i < n and xs[i] <= p[j]):
+            val = xs[i]
+            i += 1
+        else:
+            val = p[j]
+            j += 1
+    return val
+
+
+def _up_bucket_rows(
+    X: NDArray[np.float64], lo: int, hi: int, out: NDArray[np.float64], p: NDArray[np.float64],
+    cnt: NDArray[np.int64], buf: NDArray[np.float64],
+) -> None:
+    # O(n) counting form, one row at a time (p[k] = k/n, p[n+1] = inf; cnt has shape (2, n+1)
+    # and is zero on entry; buf has n entries).  Reports are bucketed by int(n x); the
+    # merged order is p_0, B_0, p_1, B_1, ..., p_n, B_n and the median has 0-based position
+    # n.  The bucketing ignores rounding near the phantoms, so the candidate y is verified
+    # exactly (#{values < y} <= n < #{values <= y} over reports and float phantoms) and a
+    # row that fails is redone by sort and merge.  Two count buffers alternate: each is
+    # cleared one row before its next use, so the clearing stores never stall the counts.
+    n = X.shape[1]
+    nf = float(n)
+    for b in range(lo, hi):
+        good = True
+        for i in range(n):
+            v = X[b, i]
+            good &= (v >= 0.0) & (v <= 1.0)
+        if not good:
+            out[b] = np.nan
+            continue
+        r = b & 1
+        for k in range(n + 1):
+            cnt[1 - r, k] = 0
+        for i in range(n):
+            cnt[r, int(X[b, i] * nf)] += 1
+        C = 0
+        K = 0
+        while True:  # K = last k with k + C_k <= n (phantom p_k sits at position k + C_k)
+            c = cnt[r, K]
+            if K + 1 + C + c > n:
+                break
+            C += c
+            K += 1
+        m = cnt[r, K]
+        j = n - K - C  # the median is p_K (j = 0) or the j-th smallest report of bucket K
+        if j == 0:
+            y = p[K]
+        else:
+            mn = np.inf
+            mx = -np.inf
+            for i in range(n):
+                v = X[b, i]
+                inb = int(v * nf) == K
+                t = v if inb else np.inf
+                mn = t if t < mn else mn
+                t = v if inb else -np.inf
+                mx = t if t > mx else mx
+            if j == 1 or mn == mx:
+                y = mn
+            elif j == m:
+                y = mx
+            else:
+                m = 0
+                for i in range(n):
+                    v = X[b, i]
+                    if int(v * nf) == K:
+                        buf[m] = v
+                        m += 1
+                if m <= 32:
+                    for a in range(1, m):  # insertion sort of a small bucket
+                        v = buf[a]
+                        q = a - 1
+                        while q >= 0 and buf[q] > v:
+                            buf[q + 1] = buf[q]
+                            q -= 1
+                        buf[q + 1] = v
+                    y = buf[j - 1]
+                else:
+                    y = np.sort(buf[:m])[j - 1]
+        lt = 0
+        le = 0
+        for i in range(n):
+            v = X[b, i]
+            lt += v < y
+            le += v <= y
+        k = int(y * nf)
+        while k > 0 and p[k - 1] >= y:
+            k -= 1
+        while p[k] < y:
+            k += 1  # k = #{phantoms < y}
+        pe = 1 if p[k] == y else 0
+        if lt + k <= n and le + k + pe >= n + 1:
+            out[b] = y
+        else:
+            out[b] = _up_exact_row_jit(X, b, p)
+
+
+def _up_chunks(B: int, n: int) -> int:
+    # contiguous chunks of rows for prange: one below 32768 agents (not worth a thread
+    # launch), else PAR_CHUNKS (numba spreads them over its threads; one thread runs them in turn)
+    if B * n < 32768:
+        return 1
+    return min(B, PAR_CHUNKS)
+
+
+def _up_setup(n: int) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    p = np.empty(n + 2)
+    for k in range(n + 1):
+        p[k] = k / n
+    p[n + 1] = np.inf
+    if n <= NET_N:
+        ci, cj = _batcher_network_jit(n)
+    else:
+        ci = np.empty(0, dtype=np.int64)
+        cj = np.empty(0, dtype=np.int64)
+    return p, ci, cj
+
+
+def _up_chunk(
+    X: NDArray[np.float64], lo: int, hi: int, out: NDArray[np.float64], p: NDArray[np.float64],
+    ci: NDArray[np.int64], cj: NDArray[np.int64],
+) -> None:
+    n = X.shape[1]
+    if n <= NET_N:
+        _up_network_rows_jit(X, lo, hi, out, ci, cj, np.empty((n, LANES)))
+    else:
+        _up_bucket_rows_jit(X, lo, hi, out, p, np.zeros((2, n + 1), dtype=np.int64), np.empty(n))
+
+
+def _uniform_phantom_batch_parallel(X: NDArray[np.float64]) -> NDArray[np.float64]:
+    B, n = X.shape
+    out = np.empty(B)
+    p, ci, cj = _up_setup_jit(n)
+    chunks = _up_chunks_jit(B, n)
+    for c in numba.prange(chunks):
+        _up_chunk_jit(X, c * B // chunks, (c + 1) * B // chunks, out, p, ci, cj)
+    return out
 
 
 def _uniform_phantom_batch(X: NDArray[np.float64]) -> NDArray[np.float64]:
     B, n = X.shape
     out = np.empty(B)
-    if n <= SMALL_N:
-        # rank form: UP = min(1, min_i max((n - c_i)/n, x_i)), c_i = #{j : x_j <= x_i};
-        # branch-free O(n^2) beats bucketing for small n
-        q = np.empty(n + 1)
-        for c in range(n + 1):
-            q[c] = (n - c) / n
-        for b in range(B):
-            y = 1.0
-            bad = False
-            for i in range(n):
-                v = X[b, i]
-                bad |= not (v >= 0.0 and v <= 1.0)
-                c = 0
-                for j in range(n):
-                    c += X[b, j] <= v
-                t = q[c] if q[c] > v else v
-                y = t if t < y else y
-            out[b] = np.nan if bad else y
-        return out
-    p = np.empty(n + 2)
-    for k in range(n + 1):
-        p[k] = k / n
-    p[n + 1] = np.inf
-    nf = float(n)
-    # a report whose scaled value t = x * n is farther than eps from an integer lies in
-    # bucket int(t) also with respect to the rounded phantoms p_k = fl(k / n)
-    eps = 8.0 * nf * 2.220446049250313e-16
-    cnt = np.zeros(n + 1, dtype=np.int64)
-    bkt = np.empty(n, dtype=np.int64)
-    buf = np.empty(n)
-    for b in range(B):
-        for k in range(n + 1):
-            cnt[k] = 0
-        near = False
-        bad = False
-        for i in range(n):
-            v = X[b, i]
-            ok = v >= 0.0 and v <= 1.0
-            bad |= not ok
-            t = (v if ok else 0.0) * nf
-            k = int(t)
-            f = t - k
-            near |= (f < eps) | (f > 1.0 - eps)
-            bkt[i] = k
-            cnt[k] += 1
-        if bad:
-            out[b] = np.nan
-            continue
-        if near:  # exact bucketing against the float phantoms
-            for k in range(n + 1):
-                cnt[k] = 0
-            for i in range(n):
-                v = X[b, i]
-                k = int(v * nf)
-                if k > n:
-                    k = n
-                while k > 0 and v < p[k]:
-                    k -= 1
-                while v >= p[k + 1]:
-                    k += 1
-                bkt[i] = k
-                cnt[k] += 1
-        # merged order p_0, B_0, p_1, B_1, ..., p_n, B_n: phantom p_k sits at 0-based
-        # position k + C_k (C_k = reports in buckets < k); the median has position n.
-        C = 0
-        K = 0
-        CK = 0
-        for k in range(n + 1):
-            ok = k + C <= n
-            K = k if ok else K
-            CK = C if ok else CK
-            C += cnt[k]
-        j = n - (K + CK)
-        if j == 0:
-            out[b] = p[K]
-            continue
-        j -= 1  # the median is the j-th smallest report of bucket K
-        m = 0
-        for i in range(n):
-            if bkt[i] == K:
-                buf[m] = X[b, i]
-                m += 1
-        if m <= 32:
-            for a in range(1, m):  # insertion sort of a small bucket
-                v = buf[a]
-                q = a - 1
-                while q >= 0 and buf[q] > v:
-                    buf[q + 1] = buf[q]
-                    q -= 1
-                buf[q + 1] = v
-            out[b] = buf[j]
-        else:
-            out[b] = np.sort(buf[:m])[j]
+    p, ci, cj = _up_setup_jit(n)
+    _up_chunk_jit(X, 0, B, out, p, ci, cj)
     return out
 
 
@@ -290,6 +435,14 @@ def _all_in_unit_interval(X: NDArray[np.float64]) -> bool:
 
 
 all_in_unit_interval = njit(_all_in_unit_interval)
+_batcher_network_jit = njit(_batcher_network)
+_up_network_rows_jit = njit(_up_network_rows)
+_up_exact_row_jit = njit(_up_exact_row)
+_up_bucket_rows_jit = njit(_up_bucket_rows)
+_up_chunks_jit = njit(_up_chunks)
+_up_setup_jit = njit(_up_setup)
+_up_chunk_jit = njit(_up_chunk)
+uniform_phantom_batch_parallel = njit(parallel=True)(_uniform_phantom_batch_parallel)
 uniform_phantom_batch = njit(_uniform_phantom_batch)
 phantom_median_batch = njit(_phantom_median_batch)
 generalized_median_batch = njit(_generalized_median_batch)
