@@ -1,10 +1,13 @@
 """Causal de Finetti benchmarks B1-B3 (design note causal.md section e).
 
-causal-learn is not a mechkit dependency and is not installed here, so the baselines are
-line-by-line transcriptions of causal-learn 0.1.4.x's code paths (``CIT_Base`` +
-``FisherZ.__call__``; ``KCI_CInd.compute_pvalue`` with ``approx=True``, including its
-``pinv`` and the materialised ``n x (r_x r_y)`` eigenproduct matrix).  Each case checks
-that both sides agree before any time is reported.
+The side-by-side baseline is causal-learn itself (the ``causal`` extra):
+``causallearn.utils.cit.CIT(data, "fisherz")`` for B1 and B3 (B3 runs the same algorithm
+on causal-learn's calls through :class:`mechkit.causal.baselines.CausalLearnTester`) and
+``KCI_CInd().compute_pvalue`` (what ``CIT(data, "kci")`` calls for a conditional test;
+``approx=True``) for B2.  Only when causal-learn is not
+installed do the rows fall back to line-by-line transcriptions of causal-learn 0.1.4.x's
+code paths, and their baseline name says so.  Each case checks that both sides agree
+before any time is reported.
 """
 
 from __future__ import annotations
@@ -31,8 +34,38 @@ from mechkit.causal import (
 from mechkit.causal.citests import CITestResult, Oracle
 
 
+def _have_causallearn() -> bool:
+    try:
+        import causallearn.utils.cit  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+HAVE_CAUSALLEARN = _have_causallearn()
+_FALLBACK = " (transcribed: causal-learn not installed)"
+
+
+def cl_fisherz(data):
+    """causal-learn's ``CIT(data, "fisherz")``, or its transcription when causal-learn is missing."""
+    if HAVE_CAUSALLEARN:
+        from causallearn.utils.cit import CIT
+
+        return CIT(data, "fisherz")
+    return CausalLearnFisherZ(data)
+
+
+def cl_kci_conditional(x, y, z):
+    """(p-value, statistic) of causal-learn's ``CIT(data, "kci")`` on x _||_ y | z."""
+    if HAVE_CAUSALLEARN:
+        from causallearn.utils.KCI.KCI import KCI_CInd
+
+        return KCI_CInd().compute_pvalue(x.reshape(-1, 1), y.reshape(-1, 1), z.reshape(-1, 1))
+    return causallearn_kci_conditional(x, y, z)
+
+
 class CausalLearnFisherZ:
-    """Transcription of causal-learn's ``CIT(data, "fisherz")`` (CIT_Base + FisherZ)."""
+    """Transcription of causal-learn's ``CIT(data, "fisherz")`` (CIT_Base + FisherZ); fallback only."""
 
     def __init__(self, data):
         assert isinstance(data, np.ndarray)
@@ -75,7 +108,7 @@ class CausalLearnFisherZ:
 
 
 def causallearn_kci_conditional(x, y, z):
-    """Transcription of causal-learn's ``KCI_CInd(approx=True).compute_pvalue``."""
+    """Transcription of causal-learn's ``KCI_CInd(approx=True).compute_pvalue``; fallback only."""
     def zs(a):
         out = stats.zscore(a, ddof=1, axis=0)
         out[np.isnan(out)] = 0.0
@@ -139,7 +172,7 @@ def bench_bivariate_fisher_z():
         design = data.values[:, :2, :].reshape(n_env, 4)  # X1, Y1, X2, Y2
 
         def baseline(design=design):
-            cit = CausalLearnFisherZ(design)
+            cit = cl_fisherz(design)
             p_xy, p_yx, p_ind = cit(0, 3, [2]), cit(1, 2, [3]), cit(0, 1, [])
             return decide_bivariate(p_xy, p_yx, p_ind)[0], (p_xy, p_yx, p_ind)
 
@@ -153,7 +186,7 @@ def bench_bivariate_fisher_z():
 
         cases.append(BenchCase(
             size=f"n_env={n_env}", baseline=baseline, candidate=candidate,
-            baseline_name="causal-learn fisherz (transcribed), 3 calls",
+            baseline_name="causal-learn CIT fisherz, 3 calls" + ("" if HAVE_CAUSALLEARN else _FALLBACK),
             target_ratio=20.0 if n_env == 1_000 else None, check=check,
             note=("mechkit runs 5 tests (3 + 2 variation checks) and validates the input; "
                   + _load()) if n_env == 1_000 else ""))
@@ -172,13 +205,14 @@ def bench_bivariate_fisher_z():
            description="B2: RCoT (numba) and mechkit KCI vs causal-learn KCI on X1 _||_ Y2 | X2")
 def bench_kernel_test():
     rows = []
+    kci_name = "causal-learn KCI_CInd (approx=True)" + ("" if HAVE_CAUSALLEARN else _FALLBACK)
     for n_env in (500, 2000):
         sim = simulate_paper_bivariate(n_env, "X->Y", seed=n_env)
         pair = sim.data.values
         x, y, z = pair[:, 0, 0], pair[:, 1, 1], pair[:, 1, 0]
 
         def baseline(x=x, y=y, z=z):
-            return causallearn_kci_conditional(x, y, z)
+            return cl_kci_conditional(x, y, z)
 
         def check_kci(base, cand):
             assert abs(base[0] - cand.p_value) < 1e-8 and abs(base[1] - cand.statistic) < 1e-6 * base[1]
@@ -188,13 +222,13 @@ def bench_kernel_test():
 
         rows.append(time_case("causal.kernel_test", BenchCase(
             size=f"n={n_env}, |Z|=1", baseline=baseline, candidate=lambda x=x, y=y, z=z: kci(x, y, z),
-            baseline_name="causal-learn KCI_CInd (transcribed)", target_ratio=None,
+            baseline_name=kci_name, target_ratio=None,
             check=check_kci, note="mechkit kci: same p-value (1e-8), no eigenproduct matrix; " + _load()),
             repeats=2))
         rows.append(time_case("causal.kernel_test", BenchCase(
             size=f"n={n_env}, |Z|=1", baseline=baseline,
             candidate=lambda x=x, y=y, z=z: rcot(x, y, z, seed=0),
-            baseline_name="causal-learn KCI_CInd (transcribed)",
+            baseline_name=kci_name,
             target_ratio=50.0 if n_env == 2000 else None, check=check_range,
             note="rcot vs KCI; " + _load()), repeats=2))
     # RCoT type-I error on the paper DGP, "none" mode, n_env = 2000: X1 _||_ Y1 and X1 _||_ Y2 | X2.
@@ -210,8 +244,8 @@ def bench_kernel_test():
     return rows
 
 
-class _CausalLearnTester(Oracle):
-    """Feeds discover() the transcribed causal-learn fisherz calls (one CIT per dataset)."""
+class _TranscribedTester(Oracle):
+    """Fallback: discover() on the transcribed causal-learn fisherz calls (one CIT per dataset)."""
 
     name = "causal-learn fisherz"
 
@@ -229,6 +263,14 @@ class _CausalLearnTester(Oracle):
         return CITestResult(self.name, 0.0, float(p), 0)
 
 
+def _tester(values):
+    if HAVE_CAUSALLEARN:
+        from mechkit.causal.baselines import CausalLearnTester
+
+        return CausalLearnTester(values)
+    return _TranscribedTester(values)
+
+
 @benchmark(name="causal.discover_y5", domain="causal",
            description="B3: multivariate CdF on the 5-node y5 DAG, n_env=5000, Fisher-z (< 50 ms)")
 def bench_discover_y5():
@@ -239,8 +281,9 @@ def bench_discover_y5():
         assert sorted(base.graph.edges) == sorted(cand.graph.edges)
 
     row = time_case("causal.discover_y5", BenchCase(
-        size="d=5, n_env=5000", baseline=lambda: discover(_CausalLearnTester(values)),
-        candidate=lambda: discover(sim.data), baseline_name="same algorithm on causal-learn fisherz calls",
+        size="d=5, n_env=5000", baseline=lambda: discover(_tester(values)),
+        candidate=lambda: discover(sim.data),
+        baseline_name="same algorithm on causal-learn CIT fisherz calls" + ("" if HAVE_CAUSALLEARN else _FALLBACK),
         target_ratio=None, check=check), repeats=20)
     met = row.mechkit_s < 0.05
     return BenchRow(**{**row.to_dict(), "met": met,

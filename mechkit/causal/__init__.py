@@ -11,7 +11,10 @@ independences identify the DAG itself (not just its Markov equivalence class).
 * :func:`bivariate_direction` (paper rule plus ``strict``) and :func:`discover`
   (corrected layering algorithm with non-identifiability flags);
 * simulators :func:`simulate_gaussian`, :func:`simulate_paper_bivariate`,
-  :func:`simulate_binary_xor`; metrics :func:`shd`, :func:`normalised_shd`.
+  :func:`simulate_binary_xor`; metrics :func:`shd`, :func:`normalised_shd`;
+* baselines on the pooled rows through causal-learn (the ``causal`` extra):
+  :func:`run_baseline` for PC, FCI, GES and CD-NOD (a :class:`BaselineResult`: CPDAG or
+  PAG), and :class:`CausalLearnTester` (causal-learn's CI tests behind :func:`discover`).
 
 Examples
 --------
@@ -23,6 +26,13 @@ Examples
 
 from __future__ import annotations
 
+from mechkit.causal.baselines import (
+    BASELINES,
+    BaselineResult,
+    CausalLearnTester,
+    pooled_rows,
+    run_baseline,
+)
 from mechkit.causal.bivariate import (
     DIRECTIONS,
     BivariateResult,
@@ -64,13 +74,16 @@ from mechkit.causal.simulate import (
 )
 
 __all__ = [
+    "BASELINES",
     "CI_TESTS",
     "DIRECTIONS",
     "FLAGS",
     "NAMED_DAGS",
     "AllPairsFisherZ",
+    "BaselineResult",
     "BivariateResult",
     "CITestResult",
+    "CausalLearnTester",
     "CausalResult",
     "CausalWarning",
     "ExchangeableData",
@@ -93,8 +106,10 @@ __all__ = [
     "named_dag",
     "normalised_shd",
     "plate_graph",
+    "pooled_rows",
     "rcit",
     "rcot",
+    "run_baseline",
     "shd",
     "simulate_binary_xor",
     "simulate_gaussian",

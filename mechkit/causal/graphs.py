@@ -169,19 +169,54 @@ def fig4_dag(seed: SeedLike = None) -> nx.DiGraph:
 
 def _edge_sets(true: Any, est: Any, d: int | None) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
     gt = as_dag(true, d)
+    mixed = _mixed_graph(est, gt.number_of_nodes())
+    if mixed is not None:
+        return set(gt.edges), set(mixed.edges)
+    if not isinstance(est, nx.Graph) and isinstance(getattr(est, "graph", None), nx.DiGraph):
+        est = est.graph  # a CausalResult
     ge = as_dag(est, gt.number_of_nodes())
     return set(gt.edges), set(ge.edges)
 
 
+def _mixed_graph(est: Any, d: int) -> nx.DiGraph | None:
+    """The adjacency-matrix graph of a partially directed estimate (a baseline's result), else None."""
+    from mechkit.causal.baselines import BaselineResult
+
+    if not isinstance(est, BaselineResult):
+        return None
+    if est.d != d:
+        raise InvalidInputError(f"est: has {est.d} variables but the true DAG has {d}")
+    return est.graph
+
+
 def shd(true: Any, est: Any, d: int | None = None) -> int:
     """Structural Hamming distance: missing + extra + reversed edges (a reversal counts once).
+
+    ``est`` may be a DAG (``networkx.DiGraph`` or edge list), a result with a ``graph``
+    (:class:`~mechkit.causal.CausalResult`), or a partially directed
+    :class:`~mechkit.causal.baselines.BaselineResult` (CPDAG / PAG).  For the latter, an
+    adjacency of the truth that the estimate has but does not orient exactly as
+    ``u -> v`` (undirected, reversed, bidirected, or with a circle endpoint) counts
+    once, like a reversal: the distance is to the true DAG, so an equivalence class is
+    charged for the orientations it cannot determine.
 
     Examples
     --------
     >>> shd([(0, 1)], [(1, 0)], d=2), shd([(0, 1)], [], d=2), shd([], [(0, 1)], d=2)
     (1, 1, 1)
     """
-    et, ee = _edge_sets(true, est, d)
+    gt = as_dag(true, d)
+    et = set(gt.edges)
+    mixed = _mixed_graph(est, gt.number_of_nodes())
+    if mixed is not None:
+        skel_t = {frozenset(e) for e in et}
+        skel_e = {frozenset(e) for e in mixed.edges}
+        wrong = 0
+        for u, v in et:
+            if frozenset((u, v)) in skel_e and not (mixed.has_edge(u, v) and not mixed.has_edge(v, u)):
+                wrong += 1
+        return len(skel_t - skel_e) + len(skel_e - skel_t) + wrong
+    _, ee = _edge_sets(gt, est, None)
     skel_t = {frozenset(e) for e in et}
     skel_e = {frozenset(e) for e in ee}
     missing = len(skel_t - skel_e)
@@ -194,7 +229,9 @@ def normalised_shd(true: Any, est: Any, d: int | None = None) -> float:
     r"""The paper's normalised "SHD".
 
     ``|E_hat sym-diff E| / (|E| + |E_hat|)``, or ``|E \ E_hat| / |E|`` when ``E_hat`` is
-    empty (0 when both are empty).
+    empty (0 when both are empty).  Edge sets are sets of ordered pairs; a partially
+    directed :class:`~mechkit.causal.baselines.BaselineResult` enters through its
+    adjacency-matrix graph (an undirected edge is both ``u -> v`` and ``v -> u``).
 
     Examples
     --------

@@ -2,8 +2,9 @@
 
 Each oracle is written differently from the code it checks: explicit loops, regression
 residuals instead of inverse correlation matrices, the moral-graph criterion instead of
-networkx's d-separation, and line-by-line transcriptions of causal-learn's algorithms
-(causal-learn itself is not a dependency).
+networkx's d-separation.  Agreement with causal-learn itself (the ``causal`` extra, part of
+``dev``) is tested against the installed package, in test_causal_citests.py and
+test_causal_causallearn.py.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections import Counter
 import networkx as nx
 import numpy as np
 from scipy import stats
-from scipy.spatial.distance import pdist, squareform
 
 
 def rff_oracle(x, w, b):
@@ -52,20 +52,6 @@ def fisher_z_oracle(x, y, z):
     return stat, float(2 * stats.norm.sf(abs(stat)))
 
 
-def causallearn_fisherz(data, x, y, cond):
-    """Transcription of causal-learn's ``FisherZ.__call__`` (one CIT object per dataset)."""
-    corr = np.corrcoef(data.T)
-    var = [x, y, *cond]
-    sub = corr[np.ix_(var, var)]
-    inv = np.linalg.inv(sub)
-    r = -inv[0, 1] / math.sqrt(abs(inv[0, 0] * inv[1, 1]))
-    if abs(r) >= 1:
-        r = (1.0 - np.finfo(float).eps) * np.sign(r)
-    zz = 0.5 * math.log((1 + r) / (1 - r))
-    xx = math.sqrt(data.shape[0] - len(cond) - 3) * abs(zz)
-    return 2 * (1 - stats.norm.cdf(abs(xx)))
-
-
 def g_test_oracle(x, y, z, df="levels"):
     """G statistic and df by explicit loops over strata (dicts, no vectorisation)."""
     n = len(x)
@@ -93,59 +79,6 @@ def g_test_oracle(x, y, z, df="levels"):
         dof = df_obs
     p = 1.0 if dof == 0 else float(stats.chi2.sf(g, dof))
     return g, dof, p
-
-
-def causallearn_kci(x, y, z):
-    """Transcription of causal-learn's KCI_CInd / KCI_UInd with approx=True, empirical widths."""
-    x = x.reshape(-1, 1)
-    y = y.reshape(-1, 1)
-    n = x.shape[0]
-
-    def zs(a):
-        out = stats.zscore(a, ddof=1, axis=0)
-        out[np.isnan(out)] = 0.0
-        return out
-
-    def gauss(a, width):
-        return np.exp(-0.5 * squareform(pdist(a, "sqeuclidean")) * width)
-
-    def centre(k):
-        h = np.eye(n) - 1.0 / n
-        return h @ k @ h
-
-    if z is None or z.size == 0:
-        sig = 0.8 if n < 200 else (0.5 if n < 1200 else 0.3)
-        xs, ys = zs(x), zs(y)
-        kx = centre(gauss(xs, 1.0 / sig**2 * xs.shape[1]))
-        ky = centre(gauss(ys, 1.0 / sig**2 * ys.shape[1]))
-        stat = np.sum(kx * ky)
-        mean = np.trace(kx) * np.trace(ky) / n
-        var = 2 * np.sum(kx**2) * np.sum(ky**2) / n / n
-    else:
-        xs, ys, zz = zs(x), zs(y), zs(z)
-        xs = np.concatenate((xs, 0.5 * zz), axis=1)
-        sig = 1.2 if n < 200 else (0.7 if n < 1200 else 0.4)
-        width = 1.0 / sig**2 / zz.shape[1]
-        kx = centre(gauss(xs, width))
-        ky = centre(gauss(ys, width))
-        kz = centre(gauss(zz, width))
-        rz = 1e-3 * np.linalg.pinv(kz + 1e-3 * np.eye(n))
-        kxr = rz @ kx @ rz
-        kyr = rz @ ky @ rz
-        stat = np.sum(kxr * kyr)
-        wx, vx = np.linalg.eigh(0.5 * (kxr + kxr.T))
-        wy, vy = np.linalg.eigh(0.5 * (kyr + kyr.T))
-        vx = vx[:, wx > wx.max() * 1e-5] * np.sqrt(wx[wx > wx.max() * 1e-5])
-        vy = vy[:, wy > wy.max() * 1e-5] * np.sqrt(wy[wy > wy.max() * 1e-5])
-        uu = np.zeros((n, vx.shape[1] * vy.shape[1]))
-        for i in range(vx.shape[1]):
-            for j in range(vy.shape[1]):
-                uu[:, i * vy.shape[1] + j] = vx[:, i] * vy[:, j]
-        prod = uu @ uu.T if uu.shape[1] > n else uu.T @ uu
-        mean = np.trace(prod)
-        var = 2 * np.trace(prod @ prod)
-    k, theta = mean**2 / var, var / mean
-    return float(stat), float(1 - stats.gamma.cdf(stat, k, 0, theta))
 
 
 def moral_d_separated(dag: nx.DiGraph, x, y, z) -> bool:
