@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mechkit.tour import TourSection
+from mechkit.tour import TourSection, save_figure
 
 __all__ = ["tour"]
 
@@ -68,9 +68,7 @@ def tour(out_dir: Path, seed: int) -> TourSection:
     ax.set_ylabel("orientation accuracy")
     ax.set_title("Bivariate causal de Finetti, Gaussian random intercepts")
     ax.legend(fontsize=7, loc="lower right")
-    path = out_dir / "causal_bivariate_accuracy.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    path = save_figure(fig, out_dir, "causal_bivariate_accuracy.png")
     lines = (
         f"d-separation oracle: discover() recovers {recovered}/28 labelled DAGs on 2-3 nodes exactly "
         "(the DAG itself, not its equivalence class)",

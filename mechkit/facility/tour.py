@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mechkit.tour import TourSection
+from mechkit.tour import TourSection, save_figure
 
 __all__ = ["tour"]
 
@@ -67,9 +67,7 @@ def tour(out_dir: Path, seed: int) -> TourSection:
     ax.set_ylabel("worst-case ratio")
     ax.set_title("Uniform Phantom: exact welfare ratio")
     ax.legend(fontsize=7)
-    p1 = out_dir / "facility_ratio_table.png"
-    fig.savefig(p1, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    p1 = save_figure(fig, out_dir, "facility_ratio_table.png")
     fig, ax = plt.subplots(figsize=(5, 3.5))
     base = np.array([0.1, 0.3, 0.9])
     d = np.linspace(0, 1, 201)
@@ -81,8 +79,6 @@ def tour(out_dir: Path, seed: int) -> TourSection:
     ax.set_ylabel("facility location")
     ax.set_title("How the facility moves with one report")
     ax.legend(fontsize=7)
-    p2 = out_dir / "facility_moving_report.png"
-    fig.savefig(p2, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    p2 = save_figure(fig, out_dir, "facility_moving_report.png")
     return TourSection("facility", "Facility location: Uniform Phantom, fairness, SP, ratios",
                        lines, (p1, p2))

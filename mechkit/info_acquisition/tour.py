@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mechkit.tour import TourSection
+from mechkit.tour import TourSection, save_figure
 
 
 def tour(out_dir: Path, seed: int) -> TourSection:
@@ -60,9 +60,7 @@ def tour(out_dir: Path, seed: int) -> TourSection:
     ax.set_xlabel("error coupling rho of the two agents")
     ax.set_ylabel("correlated - uncorrelated optimum")
     ax.set_title("Correlation gap (M = 20)")
-    gap_path = out_dir / "info_acquisition_correlation_gap.png"
-    fig.savefig(gap_path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    gap_path = save_figure(fig, out_dir, "info_acquisition_correlation_gap.png")
     fig, ax = plt.subplots(figsize=(4.5, 3.4))
     for j in range(regrets.shape[1]):
         ax.loglog(horizons, regrets[:, j], color="0.7", lw=0.8)
@@ -73,9 +71,7 @@ def tour(out_dir: Path, seed: int) -> TourSection:
     ax.set_ylabel("regret")
     ax.set_title("Explore-then-commit, one agent (q = 0.9, c = 0.1)")
     ax.legend(fontsize=7)
-    reg_path = out_dir / "info_acquisition_regret.png"
-    fig.savefig(reg_path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    reg_path = save_figure(fig, out_dir, "info_acquisition_regret.png")
     lines = (
         f"single agent q=0.9, c=0.1: optimal value {res.value:.6f} (closed form 0.675), "
         f"LP duality gap {res.certificate['duality_gap']:.1e}",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mechkit.tour import TourSection
+from mechkit.tour import TourSection, save_figure
 
 __all__ = ["tour"]
 
@@ -94,18 +94,14 @@ def tour(out_dir: Path, seed: int) -> TourSection:
     ax.set_ylabel("per impression")
     ax.set_title("MNL VCG with a reserve, 3 bidders U[0, 10]")
     ax.legend(fontsize=7)
-    p1 = out_dir / "position_auctions_reserve.png"
-    fig.savefig(p1, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    p1 = save_figure(fig, out_dir, "position_auctions_reserve.png")
     fig, ax = plt.subplots(figsize=(5, 3.5))
     counts = np.bincount(shown, minlength=K + 1)
     ax.bar(np.arange(K + 1), counts / N)
     ax.set_xlabel("number of ads shown by the MNL optimum")
     ax.set_ylabel("fraction of auctions")
     ax.set_title(f"MNL substitution: fewer than K={K} ads is common")
-    p2 = out_dir / "position_auctions_ads_shown.png"
-    fig.savefig(p2, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    p2 = save_figure(fig, out_dir, "position_auctions_ads_shown.png")
     lines.append(f"best common reserve on the grid: {reserves[int(np.argmax(rev))]:.2f} "
                  f"(revenue {rev.max():.3f} vs {rev[0]:.3f} without reserve)")
     return TourSection("position_auctions", "Position auctions in AI-generated content",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mechkit.tour import TourSection
+from mechkit.tour import TourSection, save_figure
 
 __all__ = ["tour"]
 
@@ -74,9 +74,7 @@ def tour(out_dir: Path, seed: int) -> TourSection:
     ax.set_ylabel("max |p - WF(p)| or sweep step")
     ax.set_title(f"IWF on a random game, rho = {cert.rho:.2f}")
     ax.legend(fontsize=7)
-    f1 = out_dir / "water_filling_convergence.png"
-    fig.savefig(f1, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    f1 = save_figure(fig, out_dir, "water_filling_convergence.png")
     fig, ax = plt.subplots(figsize=(5, 3.5))
     p = runs["gauss_seidel"].p
     bottom = np.zeros(game.N)
@@ -87,8 +85,6 @@ def tour(out_dir: Path, seed: int) -> TourSection:
     ax.set_ylabel("power")
     ax.set_title("Nash equilibrium, first 5 users (stacked)")
     ax.legend(fontsize=7)
-    f2 = out_dir / "water_filling_equilibrium.png"
-    fig.savefig(f2, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    f2 = save_figure(fig, out_dir, "water_filling_equilibrium.png")
     return TourSection("water_filling", "Iterative water-filling: power-control games",
                        tuple(lines), (f1, f2))
