@@ -12,7 +12,8 @@ note ``position_auctions.md``).  This package provides:
   the certificate ``lam* = W*``; cascade bitmask DPs, Kempe–Mahdian, brute force,
   heuristics and a maximal-in-range range);
 * mechanisms :func:`vcg`, :func:`myerson` (ironed virtual values, multi-threshold
-  payments) and the non-truthful :func:`gsp`; :func:`expected_revenue`;
+  payments) and the non-truthful :func:`gsp`; :func:`expected_revenue` (Monte Carlo)
+  and :func:`expected_revenue_quadrature`;
 * :func:`truthfulness_audit` (largest gain from misreporting, with a witness; IR and
   no-positive-transfer checks);
 * classic separable position auctions (:func:`separable_vcg`, :func:`separable_gsp`);
@@ -63,8 +64,10 @@ from mechkit.position_auctions.priors import (
     Uniform,
 )
 from mechkit.position_auctions.revenue import (
+    QuadratureEstimate,
     RevenueEstimate,
     expected_revenue,
+    expected_revenue_quadrature,
     reserve_revenue_curve,
 )
 from mechkit.position_auctions.separable import (
@@ -93,12 +96,14 @@ __all__ = [
     "MilpModel",
     "PiecewiseUniform",
     "Prior",
+    "QuadratureEstimate",
     "RevenueEstimate",
     "SeparableOutcome",
     "Uniform",
     "ctr_breakpoints",
     "ctr_of",
     "expected_revenue",
+    "expected_revenue_quadrature",
     "gsp",
     "gsp_envy_free_bids",
     "mnl_weights_from_standalone_ctr",

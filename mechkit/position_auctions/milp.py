@@ -90,9 +90,9 @@ class MilpModel:
         pulp = import_optional("pulp", extra="milp")
         limit = check_positive(time_limit, "time_limit")
         if solver is None:
-            solver = pulp.HiGHS(msg=False, timeLimit=limit)
+            solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=1e-9)
             if not solver.available():
-                solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=limit)
+                solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=1e-9)
         if isinstance(solver, pulp.HiGHS) and solver.available():
             # pulp's HiGHS interface builds a highspy.Highs, and the first one in a process
             # prints the licence banner on C stdout before msg=False can apply; build that

@@ -1,6 +1,7 @@
 """Value distributions with (ironed) virtual values for Myerson's mechanism.
 
-Each prior exposes ``cdf``, ``pdf``, ``virtual_value`` (Myerson's ``phi``),
+Each prior exposes ``cdf``, ``pdf``, ``ppf`` (the quantile function ``F^{-1}``),
+``virtual_value`` (Myerson's ``phi``),
 ``ironed_virtual_value`` (``phi_bar``, non-decreasing), ``threshold(t)`` (the smallest
 value whose ironed virtual value reaches ``t``: the generalized inverse used for critical
 bids), ``sample`` and ``support``.  Continuous priors represent ``phi_bar`` as a list of
@@ -39,7 +40,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mechkit._validate import as_float_array, check_choice, check_int, check_positive, check_real
+from mechkit._validate import (
+    as_float_array,
+    check_choice,
+    check_in_range,
+    check_int,
+    check_positive,
+    check_real,
+)
 from mechkit.errors import InvalidInputError
 from mechkit.random import SeedLike, as_generator
 
@@ -52,6 +60,13 @@ __all__ = [
 ]
 
 OUTSIDE = ("raise", "clamp")
+
+
+def _check_quantiles(u: ArrayLike) -> NDArray[np.float64]:
+    """``u`` as a float array with every entry in ``[0, 1]`` (NaN refused)."""
+    arr = as_float_array(u, "u", allow_empty=True)
+    check_in_range(arr, "u", 0.0, 1.0)
+    return arr
 
 
 @dataclass(frozen=True)
@@ -156,6 +171,14 @@ class Prior(_SegmentRule, ABC):
         """Density (or mass for :class:`Discrete`)."""
 
     @abstractmethod
+    def ppf(self, u: ArrayLike) -> NDArray[np.float64]:
+        """Quantile function ``F^{-1}(u) = inf {v : F(v) >= u}`` for ``u`` in ``[0, 1]``.
+
+        ``ppf(0)`` is the lower end of the support and ``ppf(1)`` the upper end (``inf``
+        for :class:`Exponential`).  Vectorised; a scalar ``u`` gives a float.
+        """
+
+    @abstractmethod
     def virtual_value(self, v: ArrayLike) -> NDArray[np.float64]:
         """Myerson's virtual value ``phi(v) = v - (1 - F(v)) / f(v)``."""
 
@@ -203,6 +226,17 @@ class Uniform(Prior):
         x = as_float_array(v, "v", allow_empty=True)
         return np.where((x >= self.lo) & (x <= self.hi), 1.0 / (self.hi - self.lo), 0.0)
 
+    def ppf(self, u: ArrayLike) -> NDArray[np.float64]:
+        """``F^{-1}(u) = lo + u (hi - lo)``.
+
+        Examples
+        --------
+        >>> Uniform(2, 6).ppf([0.0, 0.25, 1.0]).tolist()
+        [2.0, 3.0, 6.0]
+        """
+        q = _check_quantiles(u)
+        return np.clip(self.lo + q * (self.hi - self.lo), self.lo, self.hi)
+
     def virtual_value(self, v: ArrayLike) -> NDArray[np.float64]:
         """``2 v - hi``."""
         return 2.0 * self._check_values(v) - self.hi
@@ -238,12 +272,24 @@ class Exponential(Prior):
     def cdf(self, v: ArrayLike) -> NDArray[np.float64]:
         """``F(v)``."""
         x = as_float_array(v, "v", allow_empty=True)
-        return np.where(x < 0, 0.0, 1.0 - np.exp(-self.rate * np.maximum(x, 0.0)))
+        return np.where(x < 0, 0.0, -np.expm1(-self.rate * np.maximum(x, 0.0)))
 
     def pdf(self, v: ArrayLike) -> NDArray[np.float64]:
         """``f(v)``."""
         x = as_float_array(v, "v", allow_empty=True)
         return np.where(x < 0, 0.0, self.rate * np.exp(-self.rate * np.maximum(x, 0.0)))
+
+    def ppf(self, u: ArrayLike) -> NDArray[np.float64]:
+        """``F^{-1}(u) = -log(1 - u) / rate`` (``inf`` at ``u = 1``).
+
+        Examples
+        --------
+        >>> Exponential(2.0).ppf([0.0, 0.5, 1.0]).tolist()
+        [0.0, 0.34657359027997264, inf]
+        """
+        q = _check_quantiles(u)
+        with np.errstate(divide="ignore"):
+            return -np.log1p(-q) / self.rate
 
     def virtual_value(self, v: ArrayLike) -> NDArray[np.float64]:
         """``v - 1/rate``."""
@@ -466,6 +512,16 @@ class PiecewiseUniform(Prior):
         inside = (x >= self.lo) & (x <= self.hi)
         return np.where(inside, self.densities[k], 0.0)
 
+    def ppf(self, u: ArrayLike) -> NDArray[np.float64]:
+        """``F^{-1}(u)``: piecewise linear, through ``(F(breaks[k]), breaks[k])``.
+
+        Examples
+        --------
+        >>> PiecewiseUniform([0, 1, 3], [0.5, 0.25]).ppf([0.0, 0.25, 0.75, 1.0]).tolist()
+        [0.0, 0.5, 2.0, 3.0]
+        """
+        return np.interp(_check_quantiles(u), self._F, self.breaks)
+
     def virtual_value(self, v: ArrayLike) -> NDArray[np.float64]:
         """Un-ironed ``phi(v) = 2 v - c_k`` on piece ``k``."""
         x = self._check_values(v)
@@ -490,7 +546,7 @@ class PiecewiseUniform(Prior):
         """Draw ``size`` values (inverse CDF)."""
         size = check_int(size, "size", minimum=0)
         u = as_generator(seed).random(size)
-        return np.interp(u, self._F, self.breaks)
+        return np.interp(u, self._F, self.breaks)  # the quantile function
 
     def mean(self) -> float:
         """Expected value."""
@@ -533,6 +589,8 @@ class Discrete(Prior):
         if abs(float(p.sum()) - 1.0) > atol:
             raise InvalidInputError(f"probs: must sum to 1 (atol {atol}); sums to {p.sum()}")
         self.values, self.probs = v, p / p.sum()
+        self._cum = np.cumsum(self.probs)  # F(v_k); the top value has F = 1 exactly
+        self._cum[-1] = 1.0
         self.lo, self.hi = float(v[0]), float(v[-1])
         self.outside = "raise"
         surv = 1.0 - np.cumsum(self.probs)  # P(V > v_k)
@@ -583,9 +641,20 @@ class Discrete(Prior):
     def cdf(self, v: ArrayLike) -> NDArray[np.float64]:
         """``P(V <= v)``."""
         x = as_float_array(v, "v", allow_empty=True)
-        c = np.cumsum(self.probs)
+        c = self._cum
         idx = np.searchsorted(self.values, x, side="right")
         return np.where(idx == 0, 0.0, c[np.maximum(idx - 1, 0)])
+
+    def ppf(self, u: ArrayLike) -> NDArray[np.float64]:
+        """Generalized inverse ``min {v_k : F(v_k) >= u}`` (``ppf(0)`` is the smallest value).
+
+        Examples
+        --------
+        >>> Discrete([1.0, 2.0, 4.0], [0.25, 0.5, 0.25]).ppf([0.0, 0.25, 0.26, 1.0]).tolist()
+        [1.0, 1.0, 2.0, 4.0]
+        """
+        idx = np.searchsorted(self._cum, _check_quantiles(u), side="left")
+        return self.values[np.minimum(idx, len(self.values) - 1)]
 
     def pdf(self, v: ArrayLike) -> NDArray[np.float64]:
         """Probability mass at ``v``."""
@@ -625,7 +694,7 @@ class Discrete(Prior):
 
 def _scalar_aware(cls: type) -> type:
     """Make the array methods of ``cls`` return a float for scalar input."""
-    for name in ("cdf", "pdf", "virtual_value", "ironed_virtual_value"):
+    for name in ("cdf", "pdf", "ppf", "virtual_value", "ironed_virtual_value"):
         fn = cls.__dict__.get(name)
         if fn is None:
             continue
