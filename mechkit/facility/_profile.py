@@ -88,6 +88,19 @@ def as_exact_profile(x: Any, name: str = "x") -> list[Fraction]:
     if isinstance(x, np.ndarray) and x.dtype != object:
         arr = as_float_profile(x, name)
         return [Fraction(float(v)) for v in arr]
+    out = []
+    for i, (v, f) in enumerate(_fraction_items(x, name)):
+        if not 0 <= f <= 1:
+            raise InvalidInputError(f"{name}: entries must lie in [0, 1]; entry ({i},) is {v}")
+        out.append(f)
+    return out
+
+
+def _fraction_items(x: Any, name: str) -> list[tuple[Any, Fraction]]:
+    """Check that ``x`` is a non-empty flat sequence of reals; return ``(value, Fraction)`` pairs.
+
+    The range is not checked here: callers check it against their domain.
+    """
     if isinstance(x, str | bytes) or not isinstance(x, Sequence | np.ndarray) or (
             isinstance(x, np.ndarray) and x.ndim != 1):
         raise InvalidInputError(f"{name}: must be a 1-D sequence of numbers; got {x!r}")
@@ -98,9 +111,7 @@ def as_exact_profile(x: Any, name: str = "x") -> list[Fraction]:
     for i, v in enumerate(items):
         if isinstance(v, Sequence | np.ndarray) and not isinstance(v, str | bytes):
             raise InvalidInputError(f"{name}: must be 1-dimensional; entry ({i},) is {v!r}")
-        out.append(to_fraction(v, f"{name}[{i}]"))
-        if not 0 <= out[-1] <= 1:
-            raise InvalidInputError(f"{name}: entries must lie in [0, 1]; entry ({i},) is {v}")
+        out.append((v, to_fraction(v, f"{name}[{i}]")))
     return out
 
 
@@ -309,17 +320,8 @@ def prepare_profile(x: Any, *, exact: bool, domain: Domain = UNIT, clip: bool = 
     if exact:
         if isinstance(x, np.ndarray) and x.dtype != object:
             x = [float(v) for v in as_float_array(x, name, ndim=1)]
-        if isinstance(x, str | bytes) or not isinstance(x, Sequence | np.ndarray) or (
-                isinstance(x, np.ndarray) and x.ndim != 1):
-            raise InvalidInputError(f"{name}: must be a 1-D sequence of numbers; got {x!r}")
-        items = list(x)
-        if not items:
-            raise InvalidInputError(f"{name}: must not be empty; got shape (0,)")
         out = []
-        for i, v in enumerate(items):
-            if isinstance(v, Sequence | np.ndarray) and not isinstance(v, str | bytes):
-                raise InvalidInputError(f"{name}: must be 1-dimensional; entry ({i},) is {v!r}")
-            f = to_fraction(v, f"{name}[{i}]")
+        for i, (v, f) in enumerate(_fraction_items(x, name)):
             if not domain.low <= f <= domain.high:
                 if not clip:
                     raise _range_error(name, (i,), v, domain)
