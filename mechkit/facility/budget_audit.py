@@ -49,7 +49,7 @@ from mechkit._validate import as_float_array, check_choice, check_positive, chec
 from mechkit.errors import InvalidInputError, SolverError
 from mechkit.facility._profile import is_exact_input, to_fraction
 from mechkit.facility.audit import SPAuditResult
-from mechkit.facility.budget import SUM_ATOL, MovingPhantomMechanism
+from mechkit.facility.budget import MovingPhantomMechanism, _validate_rows
 
 __all__ = ["audit_budget_strategyproofness"]
 
@@ -216,15 +216,7 @@ def _as_profile(x: Any) -> tuple[NDArray[np.float64], bool, list[list[Fraction]]
     if arr.ndim not in (2, 3) or 0 in arr.shape:
         raise InvalidInputError(f"x: must be an (n, m) profile of reports on the simplex or a (B, n, m) "
                                 f"batch; got shape {arr.shape}")
-    if (arr < 0).any():
-        idx = tuple(int(i) for i in np.argwhere(arr < 0)[0])
-        raise InvalidInputError(f"x: reports must be non-negative; entry {idx} is {arr[idx]}")
-    sums = arr.sum(axis=-1)
-    bad = np.abs(sums - 1.0) > SUM_ATOL
-    if bad.any():
-        idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise InvalidInputError(f"x: every report must sum to 1 over the projects (atol {SUM_ATOL}); "
-                                f"report {idx} sums to {sums[idx]}")
+    _validate_rows(arr, "x")
     if exact_rows is not None:
         for i, r in enumerate(exact_rows):
             if sum(r) != 1:
