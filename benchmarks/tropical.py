@@ -6,8 +6,13 @@
   (target: within 4x, i.e. ratio >= 0.25).
 * ``tropical.pool_backward``: backward vs the forward pass that records the arg-max
   (target: backward <= 2x forward, i.e. ratio >= 0.5).
-* ``tropical.linext``: the numba down-set DP vs a pure-Python dict DP on random posets
-  with n = 16, 20, 24 (target >= 30x).
+* ``tropical.linext``: the numba down-set DP (``method="dp"``, and the default
+  ``"auto"``, which splits off disjoint and ordinal sums first) vs a pure-Python dict DP
+  on random posets with n = 16, 20, 24 (target >= 30x).
+* ``tropical.linext_passagemath``: ``linear_extensions_count`` against passagemath's
+  ``Poset.linear_extensions().cardinality()`` on the n = 16 poset (target: within 3x,
+  i.e. ratio >= 1/3); only where ``passagemath-combinat`` is importable (it is not a
+  mechkit dependency), otherwise the benchmark has no rows.
 * ``tropical.tropicalize``: a (2, 8, 8, 1) integer network to F - G with pruning, against
   the issue's 1 s budget (ratio = 1 s / time, target >= 1).
 """
@@ -135,7 +140,47 @@ def linext():
             size=f"n={n}, density={density}, {p.num_upsets()} down-sets",
             baseline=lambda p=p: _python_dp(p),
             candidate=lambda p=p: linear_extensions_count(p, method="dp"),
-            baseline_name="pure-Python down-set DP", target_ratio=30.0, check=check))
+            baseline_name="pure-Python down-set DP", target_ratio=30.0, check=check,
+            note="method='dp': the DP on the whole poset"))
+        cases.append(BenchCase(
+            size=f"n={n}, density={density}, {p.num_upsets()} down-sets",
+            baseline=lambda p=p: _python_dp(p),
+            candidate=lambda p=p: linear_extensions_count(p),
+            baseline_name="pure-Python down-set DP", target_ratio=30.0, check=check,
+            note="method='auto' (the default): disjoint/ordinal sums split off first"))
+    return cases
+
+
+def _passagemath_poset(p: Poset):
+    try:
+        import sage.all__sagemath_combinat  # noqa: F401  (initialises the Sage library)
+        from sage.combinat.posets.posets import Poset as SagePoset
+    except ImportError:
+        return None
+    return SagePoset((list(range(p.n)), [list(r) for r in p.covers]))
+
+
+@benchmark(name="tropical.linext_passagemath", domain="tropical",
+           description="linear_extensions_count vs passagemath linear_extensions().cardinality() "
+                       "(runs only where passagemath-combinat is importable; not a mechkit dependency)")
+def linext_passagemath():
+    cases = []
+    # n = 16 only: passagemath takes seconds per call here, n = 20, 24 minutes
+    p = _random_poset(16, 0.15, seed=16)
+    sp = _passagemath_poset(p)
+    if sp is None:
+        return cases
+
+    def check(a, b):
+        if int(a) != b:
+            raise AssertionError(f"e(P) differs: {a} vs {b}")
+
+    cases.append(BenchCase(
+        size=f"n=16, density=0.15, {p.num_upsets()} down-sets",
+        baseline=lambda: sp.linear_extensions().cardinality(),
+        candidate=lambda: linear_extensions_count(p),
+        baseline_name="passagemath linear_extensions().cardinality()", target_ratio=1 / 3,
+        check=check, note="ratio >= 1/3 means within 3x of passagemath"))
     return cases
 
 

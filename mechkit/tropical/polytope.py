@@ -3,7 +3,9 @@
 * ``e(P)``, the number of linear extensions, is computed exactly (Python ``int``) by a
   numba DP over down-sets, after splitting off disjoint and ordinal sums
   (``e(P + Q) = C(|P|+|Q|, |P|) e(P) e(Q)``, ``e(P ⊕ Q) = e(P) e(Q)``), so
-  series-parallel posets never reach the DP.
+  series-parallel posets never reach the DP.  The split works on bitmasks in the
+  original labels (no subposet is built) and each prime piece costs one numba call
+  (enumeration and DP together, in ``int64`` until a count reaches ``2**62``).
 * ``O(P) = {x in [0,1]^n : x_i <= x_j for i < j}`` has the up-set indicators as
   vertices, one facet per cover relation plus ``x_i >= 0`` per minimal and ``x_i <= 1``
   per maximal point, volume ``e(P)/n!`` and Ehrhart values ``#(m O(P) ∩ Z^n)`` = the
@@ -51,36 +53,89 @@ def _check_poset(poset: object, name: str = "poset") -> Poset:
     return poset
 
 
-def _dp_count(p: Poset, max_downsets: int) -> int:
-    from solvers.linext import count_linext_limbs, limbs_to_int
+def _piece_count(below: NDArray[np.int64], above: NDArray[np.int64], order: list[int], mask: int,
+                 max_downsets: int) -> int:
+    # the down-set DP on the subposet induced by the points of ``mask`` (original labels:
+    # the kernel works on any set of bit positions, so nothing is relabelled); one numba
+    # call enumerates the down-sets and runs the DP, with a single int64 limb (no carries)
+    # while k! < 2**62 (k <= 20 points)
+    from solvers.linext import count_linext, limbs_needed, limbs_to_int
 
-    if p.n <= 1:
+    k = mask.bit_count()
+    if k <= 1:
         return 1
-    downs = p.downset_masks(max_downsets)
-    bits = sum(math.log2(k) for k in range(2, p.n + 1))
-    n_limbs = int(bits // 62) + 2
-    limbs = count_linext_limbs(downs, np.array(p.above, dtype=np.int64), n_limbs)
+    m = np.int64(mask)
+    pts = np.array([i for i in order if mask >> i & 1], dtype=np.int64)
+    limbs, _, ok = count_linext(below & m, above & m, pts, max_downsets, limbs_needed(k))
+    if not ok:
+        raise InvalidInputError(
+            f"poset: more than max_downsets={max_downsets} down-sets in a {k}-point piece; "
+            "raise max_downsets if memory allows (the DP keeps one count per down-set); "
+            "method='auto' first splits off disjoint and ordinal sums"
+        )
     return limbs_to_int(np.asarray(limbs))
 
 
-def _decomposed_count(p: Poset, max_downsets: int) -> int:
-    if p.n <= 1:
+def _components(mask: int, neighbours: list[int]) -> list[int]:
+    # connected components (as bitmasks) of the graph on the points of ``mask`` whose
+    # adjacency is ``neighbours[i] & mask``
+    comps = []
+    rest = mask
+    while rest:
+        comp = rest & -rest
+        frontier = comp
+        while frontier:
+            nxt = 0
+            while frontier:
+                low = frontier & -frontier
+                nxt |= neighbours[low.bit_length() - 1]
+                frontier ^= low
+            frontier = nxt & mask & ~comp
+            comp |= frontier
+        comps.append(comp)
+        rest &= ~comp
+    return comps
+
+
+def _split_count(below: NDArray[np.int64], above: NDArray[np.int64], order: list[int], mask: int,
+                 comparable: list[int], incomparable: list[int], max_downsets: int) -> int:
+    # e(P + Q) = C(|P| + |Q|, |P|) e(P) e(Q); e(P ⊕ Q) = e(P) e(Q); the DP on prime pieces.
+    # Bitmask arithmetic on the original labels, so a split costs two graph searches and
+    # no Poset construction.
+    if mask.bit_count() <= 1:
         return 1
-    comps = p.components()
+    comps = _components(mask, comparable)
     if len(comps) > 1:
         total = 1
         placed = 0
         for c in comps:
-            placed += len(c)
-            total *= math.comb(placed, len(c)) * _decomposed_count(p.induced(c), max_downsets)
+            size = c.bit_count()
+            placed += size
+            total *= math.comb(placed, size) * _split_count(
+                below, above, order, c, comparable, incomparable, max_downsets)
         return total
-    comps = p.ordinal_components()
+    comps = _components(mask, incomparable)
     if len(comps) > 1:
         total = 1
         for c in comps:
-            total *= _decomposed_count(p.induced(c), max_downsets)
+            total *= _split_count(below, above, order, c, comparable, incomparable, max_downsets)
         return total
-    return _dp_count(p, max_downsets)
+    return _piece_count(below, above, order, mask, max_downsets)
+
+
+def _count(p: Poset, max_downsets: int, split: bool) -> int:
+    if p.n <= 1:
+        return 1
+    p._check_bitmask_size()  # at most 62 points (int64 bitmasks)
+    below = np.array(p.below, dtype=np.int64)
+    above = np.array(p.above, dtype=np.int64)
+    order = list(p.linear_extension())
+    full = (1 << p.n) - 1
+    if not split:
+        return _piece_count(below, above, order, full, max_downsets)
+    comparable = [a | b for a, b in zip(p.above, p.below, strict=True)]
+    incomparable = [full & ~(c | (1 << i)) for i, c in enumerate(comparable)]
+    return _split_count(below, above, order, full, comparable, incomparable, max_downsets)
 
 
 def linear_extensions_count(
@@ -118,9 +173,7 @@ def linear_extensions_count(
     p = _check_poset(poset)
     check_choice(method, "method", ("auto", "dp"))
     budget = check_int(max_downsets, "max_downsets", minimum=1)
-    if method == "dp":
-        return _dp_count(p, budget)
-    return _decomposed_count(p, budget)
+    return _count(p, budget, split=method == "auto")
 
 
 def ehrhart_values(poset: Poset, m_max: int, *, max_upsets: int = 4096) -> list[int]:

@@ -77,6 +77,10 @@ class PosetFilter:
         The up-sets as bitmasks, by size then value (empty set first).
     parent, elem : numpy.ndarray
         ``upsets[u] = upsets[parent[u]] | (1 << elem[u])`` for ``u >= 1``.
+    closed_form : int
+        For a 2x2 window whose poset *is* (same labels) one of the 16 reference posets,
+        that poset's index, which selects its closed-form kernel for the value-only
+        forward pass (``solvers.poset_pool.CLOSED_FORM_COVERS``); ``-1`` otherwise.
     """
 
     poset: Poset
@@ -84,6 +88,7 @@ class PosetFilter:
     upsets: tuple[int, ...]
     parent: NDArray[np.int64]
     elem: NDArray[np.int64]
+    closed_form: int = -1
 
     @property
     def num_upsets(self) -> int:
@@ -125,7 +130,15 @@ def _compile(poset: Poset, kernel_size: int, max_upsets: int) -> PosetFilter:
                 parent[i] = index[u ^ (1 << k)]
                 elem[i] = k
                 break
-    return PosetFilter(poset, kernel_size, tuple(ups), parent, elem)
+    form = _closed_forms().get(poset, -1) if kernel_size == 2 else -1
+    return PosetFilter(poset, kernel_size, tuple(ups), parent, elem, form)
+
+
+@lru_cache(maxsize=1)
+def _closed_forms() -> dict[Poset, int]:
+    from solvers.poset_pool import CLOSED_FORM_COVERS
+
+    return {Poset(4, covers): form for form, covers in enumerate(CLOSED_FORM_COVERS)}
 
 
 def poset_filter(
@@ -282,7 +295,9 @@ def poset_pool(
     max_upsets : int, default 65536
         Budget on the poset's up-sets for the enumerating kernel.
     method : {"auto", "enumerate", "closure"}, default "auto"
-        ``"enumerate"``: numba kernels over the up-sets; ``"closure"``: one maximum-weight
+        ``"enumerate"``: numba kernels over the up-sets (for 2x2 windows, stride 2, no
+        arg-max, and a poset that is one of the 16 reference posets with its labels,
+        the poset's own nested-ReLU closed form instead); ``"closure"``: one maximum-weight
         closure (min cut, :func:`poset_filter_value`) per window, polynomial in the
         window size but slow (Python, a few ms per window; exact for integer inputs);
         ``"auto"``: enumerate unless the poset has more than ``max_upsets`` up-sets.
@@ -309,7 +324,12 @@ def poset_pool(
     >>> poset_pool(np.zeros((0, 3, 5, 5))).shape
     (0, 3, 3, 3)
     """
-    from solvers.poset_pool import pool2x2_forward, pool2x2_forward_value, pool_forward
+    from solvers.poset_pool import (
+        pool2x2_closed_form,
+        pool2x2_forward,
+        pool2x2_forward_value,
+        pool_forward,
+    )
 
     k = check_int(kernel_size, "kernel_size", minimum=1, maximum=7)
     s = k if stride is None else check_int(stride, "stride", minimum=1)
@@ -326,11 +346,12 @@ def poset_pool(
             return (out, arg) if return_argmax else out
     filt = poset_filter(poset, k, max_upsets=max_upsets)
     if k == 2 and s == 2:
-        pen = filt.penalties(arr.dtype)
         if return_argmax:
-            out, arg, probe = pool2x2_forward(arr, pen)
+            out, arg, probe = pool2x2_forward(arr, filt.penalties(arr.dtype))
+        elif filt.closed_form >= 0:  # the poset's own nested-ReLU formula
+            out, probe = pool2x2_closed_form(arr, filt.closed_form)
         else:
-            out, probe = pool2x2_forward_value(arr, pen)
+            out, probe = pool2x2_forward_value(arr, filt.penalties(arr.dtype))
     else:
         bits = np.array(filt.upsets, dtype=np.int64)
         Ho, Wo = _geometry(H, W, k, s)

@@ -188,7 +188,7 @@ def test_bad_inputs():
         linear_extensions_count([(0, 1)])
     with pytest.raises(InvalidInputError, match="method: must be one of 'auto', 'dp'"):
         linear_extensions_count(chain(3), method="brute")
-    with pytest.raises(InvalidInputError, match="more than max_count=50 down-sets"):
+    with pytest.raises(InvalidInputError, match="more than max_downsets=50 down-sets"):
         linear_extensions_count(antichain(8), method="dp", max_downsets=50)
     with pytest.raises(InvalidInputError, match="x: must have length 4"):
         order_polytope(chain(4)).contains([0, 1])
