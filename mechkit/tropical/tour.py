@@ -8,7 +8,7 @@ import numpy as np
 
 from mechkit._optional import import_optional
 from mechkit.random import as_generator
-from mechkit.tour import TourSection
+from mechkit.tour import TourSection, save_figure
 
 __all__ = ["plot_hypersurface", "plot_order_polytope", "tour"]
 
@@ -88,9 +88,7 @@ def tour(out_dir: Path, seed: int) -> TourSection:
     ax2 = fig.add_subplot(1, 2, 2)
     plot_hypersurface(f, ax2)
     ax2.set_title(f"regions of F ⊕ G ({f.hypersurface().prune().num_terms}) and F = G")
-    path = Path(out_dir) / "tropical_polytope_and_hypersurface.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    path = save_figure(fig, out_dir, "tropical_polytope_and_hypersurface.png")
     lines = (
         f"posets up to isomorphism on 1..6 points: {counts} (OEIS A000112)",
         f"e(B4) = {e_b4:,} linear extensions (exact numba DP); vol O(N) = {vol_n}",
