@@ -2,7 +2,9 @@
 
 A benchmark times a *named baseline* and the *mechkit path* on the same inputs in the
 same process: one warm-up call each (which also pays any JIT compile), then
-``repeats`` interleaved timed calls; each side's time is the median.  The ratio is
+``repeats`` interleaved timed samples; each side's time is the median.  A sample is a
+block of back-to-back calls of one side lasting at least 5 ms (``timeit``-style), so
+microsecond-scale calls are timed warm.  The ratio is
 ``baseline / mechkit`` (a speed-up; higher is better) and is compared with the target
 from the issue.  Benchmarks are not tests: tests never assert wall-clock times.
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
+import math
 import statistics
 import sys
 import time
@@ -120,28 +123,49 @@ def benchmark(name: str, *, domain: str, description: str = "") -> Callable[[Ben
     return BENCHMARKS.register(name, domain=domain, description=description, overwrite=True)
 
 
-def time_case(name: str, case: BenchCase, *, repeats: int = 5) -> BenchRow:
-    """Warm up both sides, check they agree, then time them interleaved; medians win."""
+def time_case(name: str, case: BenchCase, *, repeats: int = 5, min_block: float = 0.005) -> BenchRow:
+    """Warm up both sides, check they agree, then time them interleaved; medians win.
+
+    Each timed sample is a block of ``k`` back-to-back calls of one side (``timeit``-style),
+    with ``k`` chosen per side so that a block lasts at least ``min_block`` seconds; the
+    sample is the block time divided by ``k``.  A call of a few microseconds is therefore
+    measured warm, not cold right after the other side has evicted the caches.  Calls
+    longer than ``min_block`` are timed one by one.
+    """
     if repeats < 1:
         raise InvalidInputError(f"repeats: must be >= 1; got {repeats}")
+    if not min_block >= 0:
+        raise InvalidInputError(f"min_block: must be >= 0 seconds; got {min_block}")
     out_base = case.baseline()
     out_cand = case.candidate()
     if case.check is not None:
         case.check(out_base, out_cand)
+    k_base = _block_size(case.baseline, min_block)
+    k_cand = _block_size(case.candidate, min_block)
     t_base: list[float] = []
     t_cand: list[float] = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        case.baseline()
-        t1 = time.perf_counter()
-        case.candidate()
-        t2 = time.perf_counter()
-        t_base.append(t1 - t0)
-        t_cand.append(t2 - t1)
+        t_base.append(_time_block(case.baseline, k_base))
+        t_cand.append(_time_block(case.candidate, k_cand))
     b, m = statistics.median(t_base), statistics.median(t_cand)
     ratio = b / m if m > 0 else float("inf")
     met = None if case.target_ratio is None else bool(ratio >= case.target_ratio)
     return BenchRow(name, case.size, case.baseline_name, b, m, ratio, case.target_ratio, met, case.note)
+
+
+def _block_size(fn: Callable[[], Any], min_block: float) -> int:
+    """Calls per timed block so that one block lasts at least ``min_block`` seconds."""
+    t = _time_block(fn, 1)
+    if t >= min_block:
+        return 1
+    return min(100_000, max(1, math.ceil(min_block / max(t, 1e-7))))
+
+
+def _time_block(fn: Callable[[], Any], k: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(k):
+        fn()
+    return (time.perf_counter() - t0) / k
 
 
 def discover_benchmarks(root: Path | None = None) -> Path:

@@ -40,3 +40,24 @@ def test_registered_benchmark_runs_and_formats():
         assert "test.fixed_row" in table and "2x" in table and "yes" in table and "per task" in table
     finally:
         BENCHMARKS.unregister("test.fixed_row")
+
+
+def test_short_calls_are_timed_in_blocks_and_long_calls_one_by_one():
+    calls = {"fast": 0, "slow": 0}
+
+    def fast():
+        calls["fast"] += 1
+
+    def slow():
+        calls["slow"] += 1
+        time.sleep(0.02)
+
+    case = BenchCase(size="s", baseline=slow, candidate=fast, baseline_name="sleep", target_ratio=None)
+    row = time_case("t", case, repeats=3, min_block=0.01)
+    # slow: 1 warm-up + 1 calibration + 3 samples of one call each
+    assert calls["slow"] == 5
+    # fast: a no-op is far below 10 ms, so every sample is a block of many calls
+    assert calls["fast"] > 5 * 3
+    assert row.mechkit_s < row.baseline_s
+    with pytest.raises(InvalidInputError, match="min_block"):
+        time_case("t", case, min_block=-1.0)
