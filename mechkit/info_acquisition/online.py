@@ -121,10 +121,43 @@ def strict_exploration_rules(instance: Instance, margin: float) -> list[list[NDA
 LEARNERS: Registry[Any] = Registry("learner")
 
 
+class _LearnerOptions:
+    """Checks and helpers for the options every learner shares.
+
+    Subclasses are frozen dataclasses with the fields ``exploration_rules``, ``margin``,
+    ``alpha_scale``, ``eta_scale``, ``detect_rounds``, ``cost_precision`` and ``confidence``.
+    """
+
+    exploration_rules: Any
+    margin: float
+    alpha_scale: float
+    eta_scale: float
+    detect_rounds: int | None
+    cost_precision: float | None
+    confidence: float | None
+
+    def _check_shared_options(self) -> None:
+        check_positive(self.margin, "margin")
+        check_positive(self.alpha_scale, "alpha_scale", strict=False)
+        check_positive(self.eta_scale, "eta_scale", strict=False)
+        if self.detect_rounds is not None:
+            check_int(self.detect_rounds, "detect_rounds", minimum=1)
+        if self.cost_precision is not None:
+            check_positive(self.cost_precision, "cost_precision")
+        if self.confidence is not None:
+            c = check_positive(self.confidence, "confidence")
+            if c >= 1:
+                raise InvalidInputError(f"confidence: must lie in (0, 1); got {c}")
+
+    def rules_for(self, instance: Instance) -> list[list[NDArray[np.float64]]]:
+        """The exploration rules validated against the instance's shapes and cap."""
+        return _validate_rules(self.exploration_rules, instance)
+
+
 @LEARNERS.register("explore_then_commit", agents="any",
                    paper="Cacciamani, Castiglioni, Gatti (ICLR 2024)")
 @dataclass(frozen=True)
-class ExploreThenCommit:
+class ExploreThenCommit(_LearnerOptions):
     """Explore-then-commit learner (design note a.6).
 
     Parameters
@@ -172,27 +205,13 @@ class ExploreThenCommit:
     confidence: float | None = None
 
     def __post_init__(self) -> None:
-        check_positive(self.margin, "margin")
         check_positive(self.explore_scale, "explore_scale")
-        check_positive(self.alpha_scale, "alpha_scale", strict=False)
-        check_positive(self.eta_scale, "eta_scale", strict=False)
-        if self.detect_rounds is not None:
-            check_int(self.detect_rounds, "detect_rounds", minimum=1)
-        if self.cost_precision is not None:
-            check_positive(self.cost_precision, "cost_precision")
-        if self.confidence is not None:
-            c = check_positive(self.confidence, "confidence")
-            if c >= 1:
-                raise InvalidInputError(f"confidence: must lie in (0, 1); got {c}")
-
-    def rules_for(self, instance: Instance) -> list[list[NDArray[np.float64]]]:
-        """The exploration rules validated against the instance's shapes and cap."""
-        return _validate_rules(self.exploration_rules, instance)
+        self._check_shared_options()
 
 
 @LEARNERS.register("ucb", agents="one", paper="Chen, Wu, Wu, Yang (ICML 2023), adapted")
 @dataclass(frozen=True)
-class UCBLearner:
+class UCBLearner(_LearnerOptions):
     """Optimistic (UCB) single-agent learner with a conservative correction.
 
     Rounds (the principal never sees the effort, only reports and θ):
@@ -257,23 +276,9 @@ class UCBLearner:
     confidence: float | None = None
 
     def __post_init__(self) -> None:
-        check_positive(self.margin, "margin")
         check_positive(self.warmup_scale, "warmup_scale")
-        check_positive(self.alpha_scale, "alpha_scale", strict=False)
-        check_positive(self.eta_scale, "eta_scale", strict=False)
         check_int(self.min_epoch, "min_epoch", minimum=1)
-        if self.detect_rounds is not None:
-            check_int(self.detect_rounds, "detect_rounds", minimum=1)
-        if self.cost_precision is not None:
-            check_positive(self.cost_precision, "cost_precision")
-        if self.confidence is not None:
-            c = check_positive(self.confidence, "confidence")
-            if c >= 1:
-                raise InvalidInputError(f"confidence: must lie in (0, 1); got {c}")
-
-    def rules_for(self, instance: Instance) -> list[list[NDArray[np.float64]]]:
-        """The exploration rules validated against the instance's shapes and cap."""
-        return _validate_rules(self.exploration_rules, instance)
+        self._check_shared_options()
 
 
 def _validate_rules(rules: Any, instance: Instance) -> list[list[NDArray[np.float64]]]:
