@@ -74,6 +74,33 @@ def _prepare(matrix: ArrayLike, bids: ArrayLike, name: str, max_ads: int | None,
     return M, b, K
 
 
+def _prepare_model(matrix: ArrayLike, bids: ArrayLike, model: str, max_ads: int | None,
+                   outside_weight: float
+                   ) -> tuple[NDArray[np.float64], NDArray[np.float64], int, float]:
+    """Validated ``(M, b, K, w0)`` for a model: MNL weights, or CTRs in ``[0, 1]`` otherwise."""
+    w0 = check_positive(outside_weight, "outside_weight")
+    M, b, K = _prepare(matrix, bids, "weights" if model == "mnl" else "ctr", max_ads,
+                       model != "mnl")
+    return M, b, K, w0
+
+
+def _empty_result(N: int, n: int) -> BatchResult:
+    """No ad shown in any auction: positions -1, zero CTRs, payments and welfare."""
+    z = np.zeros((N, n))
+    return BatchResult(np.full((N, n), -1, dtype=np.int64), z, z.copy(), np.zeros(N))
+
+
+def _match(M: NDArray[np.float64], b: NDArray[np.float64], w0: float, K: int, model: str,
+           threads: int | None, *, payments: bool) -> BatchResult:
+    """The MNL / independent matching kernel over all auctions (VCG when ``payments``)."""
+    from solvers.matching import INDEPENDENT, MNL, match_batch
+
+    code = MNL if model == "mnl" else INDEPENDENT
+    pos, ctr, pay, wel, st = _with_threads(threads, match_batch, M, b, w0, K, code, payments)
+    _raise_status(st)
+    return BatchResult(pos, ctr, pay, wel)
+
+
 def _raise_status(st: NDArray[np.int64]) -> None:
     bad = np.flatnonzero(st != 0)
     if bad.size == 0:
@@ -137,31 +164,23 @@ def vcg_batch(
     ([12.0], [[3.0, 1.0, 0.0]])
     """
     check_choice(model, "model", ("mnl", "independent", "cascade"))
-    w0 = check_positive(outside_weight, "outside_weight")
-    M, b, K = _prepare(matrix, bids, "weights" if model == "mnl" else "ctr", max_ads,
-                       model != "mnl")
+    M, b, K, w0 = _prepare_model(matrix, bids, model, max_ads, outside_weight)
     N, n = b.shape
     m = M.shape[2]
     if N == 0 or n == 0 or m == 0 or K == 0:
-        z = np.zeros((N, n))
-        return BatchResult(np.full((N, n), -1, dtype=np.int64), z, z.copy(), np.zeros(N))
+        return _empty_result(N, n)
     if model != "cascade":
-        from solvers.matching import INDEPENDENT, MNL, match_batch
+        return _match(M, b, w0, K, model, threads, payments=True)
+    from mechkit.position_auctions.welfare import ORDER_DP_MAX_POSITIONS
+    from solvers.cascade import order_vcg_batch
 
-        code = MNL if model == "mnl" else INDEPENDENT
-        pos, ctr, pay, wel, st = _with_threads(threads, match_batch, M, b, w0, K, code, True)
-    else:
-        from mechkit.position_auctions.welfare import ORDER_DP_MAX_POSITIONS
-        from solvers.cascade import order_vcg_batch
-
-        if m > ORDER_DP_MAX_POSITIONS or (n + 1) * 2**m > 2**24:
+    if m > ORDER_DP_MAX_POSITIONS or (n + 1) * 2**m > 2**24:
             raise InvalidInputError(f"ctr: the cascade bitmask DP is limited to m <= "
                                     f"{ORDER_DP_MAX_POSITIONS} and (n + 1) 2^m <= 2^24; got "
-                                    f"n={n}, m={m}")
-        order = np.ascontiguousarray(np.argsort(-b, axis=1, kind="stable"), dtype=np.int64)
-        Q = np.ascontiguousarray(1.0 - M)
-        pos, ctr, pay, wel, st = _with_threads(threads, order_vcg_batch, M, Q, b, order, K,
-                                             True)
+                                f"n={n}, m={m}")
+    order = np.ascontiguousarray(np.argsort(-b, axis=1, kind="stable"), dtype=np.int64)
+    Q = np.ascontiguousarray(1.0 - M)
+    pos, ctr, pay, wel, st = _with_threads(threads, order_vcg_batch, M, Q, b, order, K, True)
     _raise_status(st)
     return BatchResult(pos, ctr, pay, wel)
 
@@ -199,20 +218,11 @@ def welfare_batch(
     [[0.5]]
     """
     check_choice(model, "model", ("mnl", "independent"))
-    w0 = check_positive(outside_weight, "outside_weight")
-    M, b, K = _prepare(matrix, bids, "weights" if model == "mnl" else "ctr", max_ads,
-                       model != "mnl")
+    M, b, K, w0 = _prepare_model(matrix, bids, model, max_ads, outside_weight)
     N, n = b.shape
-    m = M.shape[2]
-    if N == 0 or n == 0 or m == 0 or K == 0:
-        z = np.zeros((N, n))
-        return BatchResult(np.full((N, n), -1, dtype=np.int64), z, z.copy(), np.zeros(N))
-    from solvers.matching import INDEPENDENT, MNL, match_batch
-
-    code = MNL if model == "mnl" else INDEPENDENT
-    pos, ctr, pay, wel, st = _with_threads(threads, match_batch, M, b, w0, K, code, False)
-    _raise_status(st)
-    return BatchResult(pos, ctr, pay, wel)
+    if N == 0 or n == 0 or M.shape[2] == 0 or K == 0:
+        return _empty_result(N, n)
+    return _match(M, b, w0, K, model, threads, payments=False)
 
 
 def myerson_batch(
@@ -250,14 +260,12 @@ def myerson_batch(
     """
     from mechkit.position_auctions.priors import check_priors
 
-    w0 = check_positive(outside_weight, "outside_weight")
-    M, b, K = _prepare(weights, bids, "weights", max_ads, False)
+    M, b, K, w0 = _prepare_model(weights, bids, "mnl", max_ads, outside_weight)
     N, n = b.shape
     m = M.shape[2]
     pr = check_priors(priors, n)
     if N == 0 or n == 0 or m == 0 or K == 0:
-        z = np.zeros((N, n))
-        return BatchResult(np.full((N, n), -1, dtype=np.int64), z, z.copy(), np.zeros(N))
+        return _empty_result(N, n)
     phi = np.empty((N, n))
     for i in range(n):
         phi[:, i] = pr[i].ironed_virtual_value(b[:, i])
