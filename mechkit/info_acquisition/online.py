@@ -631,7 +631,6 @@ def simulate_online(
     (True, True)
     """
     from mechkit.info_acquisition.optimal import optimal_mechanism
-    from solvers.scoring_online import greedy_exploration_utility
 
     if not isinstance(instance, Instance):
         raise InvalidInputError(f"instance: must be an Instance; got {type(instance).__name__}")
@@ -655,26 +654,12 @@ def simulate_online(
     n = instance.n
     bown = np.array(np.unravel_index(np.arange(K), instance.k))
     sown = np.array(np.unravel_index(np.arange(S), instance.m))
-    remaining = T
     phases: list[Phase] = []
 
     # ---- phase 1: estimate q_b with the exploration rules
     N = max(1, math.ceil(learner.explore_scale * T ** (2.0 / 3.0)))
-    counts = np.zeros((K, S, d))
-    util1 = 0.0
-    rounds1 = 0
-    for b in range(K):
-        nb = min(N, remaining)
-        if nb <= 0:
-            break
-        p = instance.q[b].ravel()
-        samples = rng.choice(S * d, size=nb, p=p / p.sum())
-        counts[b] = np.bincount(samples, minlength=S * d).reshape(S, d)
-        pay = sum(float(np.sum(instance.q[b] * rules[i][int(bown[i, b])][sown[i]])) for i in range(n))
-        gross = greedy_exploration_utility(samples.astype(np.int64), instance.q[b], instance.utility)
-        util1 += float(gross) - nb * pay
-        rounds1 += nb
-        remaining -= nb
+    counts, util1, rounds1 = _explore_every_profile(instance, rules, N, T, rng)
+    remaining = T - rounds1
     phases.append(Phase("explore", rounds1, util1))
     if remaining == 0 or counts.sum(axis=(1, 2)).min() == 0:
         return OnlineRun(T, opt, T * opt - util1, tuple(phases), float("nan"), False, float("nan"), 0.0, 0.0,
@@ -683,8 +668,7 @@ def simulate_online(
     q_err = float(np.abs(q_hat - instance.q).sum(axis=(1, 2)).max())
 
     # ---- phase 2: cost differences by bisection on t * R_{i,b}
-    eps = learner.cost_precision if learner.cost_precision is not None else T ** (-1.0 / 3.0)
-    n_detect = learner.detect_rounds if learner.detect_rounds is not None else math.ceil(20 * math.log(T + 1))
+    eps, n_detect = _search_settings(learner, T)
     search = _CostSearch(instance, q_hat, rng, n_detect, remaining)
     search.identify_base()
     cost_hat = [search.learn_agent(i, rules[i], eps) for i in range(n)]
@@ -752,6 +736,44 @@ def _robust_effort_rule(instance: Instance, q_hat: NDArray[np.float64], eps_cell
     return np.clip(y, 0.0, instance.payment_cap)
 
 
+def _explore_every_profile(instance: Instance, rules: list[list[NDArray[np.float64]]], per_profile: int,
+                           budget: int, rng: np.random.Generator
+                           ) -> tuple[NDArray[np.float64], float, int]:
+    """Play each effort profile ``per_profile`` rounds (within ``budget``) with the exploration rules.
+
+    Returns the signal-state counts per profile, the principal's realised utility (greedy
+    decisions minus the rules' expected payments) and the number of rounds played.
+    """
+    from solvers.scoring_online import greedy_exploration_utility
+
+    K, S, d = instance.num_profiles, instance.num_signal_profiles, instance.d
+    bown = np.array(np.unravel_index(np.arange(K), instance.k))
+    sown = np.array(np.unravel_index(np.arange(S), instance.m))
+    counts = np.zeros((K, S, d))
+    util = 0.0
+    rounds = 0
+    for b in range(K):
+        nb = min(per_profile, budget - rounds)
+        if nb <= 0:
+            break
+        p = instance.q[b].ravel()
+        samples = rng.choice(S * d, size=nb, p=p / p.sum())
+        counts[b] = np.bincount(samples, minlength=S * d).reshape(S, d)
+        pay = sum(float(np.sum(instance.q[b] * rules[i][int(bown[i, b])][sown[i]]))
+                  for i in range(instance.n))
+        gross = greedy_exploration_utility(samples.astype(np.int64), instance.q[b], instance.utility)
+        util += float(gross) - nb * pay
+        rounds += nb
+    return counts, util, rounds
+
+
+def _search_settings(learner: ExploreThenCommit | UCBLearner, T: int) -> tuple[float, int]:
+    """Bisection width and rounds per probe of the cost search (the learner's or the defaults)."""
+    eps = learner.cost_precision if learner.cost_precision is not None else T ** (-1.0 / 3.0)
+    n_detect = learner.detect_rounds if learner.detect_rounds is not None else math.ceil(20 * math.log(T + 1))
+    return eps, n_detect
+
+
 def _simulate_ucb(instance: Instance, learner: UCBLearner, rules: list[list[NDArray[np.float64]]], T: int,
                   rng: np.random.Generator, opt: float, true_iota: float) -> OnlineRun:
     """The UCB learner against the true (one-agent) instance; see :class:`UCBLearner`."""
@@ -760,34 +782,18 @@ def _simulate_ucb(instance: Instance, learner: UCBLearner, rules: list[list[NDAr
     u = instance.utility
     u_range = float(u.max() - u.min())
     m_cap = instance.payment_cap
-    remaining = T
     phases: list[Phase] = []
     # ---- warm-up: N0 rounds per effort with its exploration rule (truthful and obedient)
     N0 = max(1, math.ceil(learner.warmup_scale * math.sqrt(T)))
-    counts = np.zeros((k, S, d))
-    util = 0.0
-    rounds = 0
-    from solvers.scoring_online import greedy_exploration_utility
-
-    for b in range(k):
-        nb = min(N0, remaining)
-        if nb <= 0:
-            break
-        p = instance.q[b].ravel()
-        samples = rng.choice(S * d, size=nb, p=p / p.sum())
-        counts[b] = np.bincount(samples, minlength=S * d).reshape(S, d)
-        gross = greedy_exploration_utility(samples.astype(np.int64), instance.q[b], u)
-        util += float(gross) - nb * float(np.sum(instance.q[b] * R[b]))
-        rounds += nb
-        remaining -= nb
+    counts, util, rounds = _explore_every_profile(instance, rules, N0, T, rng)
+    remaining = T - rounds
     phases.append(Phase("warmup", rounds, util))
     unfinished = {"finished": False, "true_margin": true_iota}
     if remaining == 0 or counts.sum(axis=(1, 2)).min() == 0:
         return OnlineRun(T, opt, T * opt - util, tuple(phases), float("nan"), False, float("nan"), 0.0, 0.0,
                          N0, float("nan"), float("nan"), unfinished)
     # ---- cost search (as explore-then-commit)
-    eps = learner.cost_precision if learner.cost_precision is not None else T ** (-1.0 / 3.0)
-    n_detect = learner.detect_rounds if learner.detect_rounds is not None else math.ceil(20 * math.log(T + 1))
+    eps, n_detect = _search_settings(learner, T)
     search = _CostSearch(instance, counts / counts.sum(axis=(1, 2), keepdims=True), rng, n_detect, remaining)
     search.identify_base()
     cost_hat = search.learn_agent(0, R, eps)
