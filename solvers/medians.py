@@ -10,11 +10,13 @@ outcomes.  The bodies are plain functions ``_name`` compiled as ``name = njit(_n
   by a pruned Batcher odd-even merge network and reduced by the min-max form
   ``min(1, min_s max((n - s)/n, x_(s)))``.  Otherwise the O(n) counting form: bucket each
   report by ``int(n x)``, walk the merged order ``p_0, B_0, p_1, B_1, ..., p_n, B_n`` to rank
-  ``n`` (0-based) and select inside one bucket; the candidate is then *verified* exactly
-  against the float phantoms ``k / n`` (``#{< y} <= n < #{<= y}``), and a row that fails (a
-  report within rounding of a phantom) is redone by sort and merge, so the result is
-  bit-identical to the median of ``x`` and the float phantoms.  Scratch is allocated once
-  per call (per chunk), not per row.
+  ``n`` (0-based) from the middle bucket and select inside one bucket.  When no ``n x`` lies
+  within ``n 2^-50`` of an integer every report is provably strictly between the float
+  phantoms of its bucket and the candidate is the median; otherwise (a report on or within
+  rounding of a phantom, 0 or 1) it is *verified* exactly against the float phantoms
+  ``k / n`` (``#{< y} <= n < #{<= y}``), and a row that fails is redone by sort and merge,
+  so the result is bit-identical to the median of ``x`` and the float phantoms.  Scratch is
+  allocated once per call (per chunk), not per row.
 * ``uniform_phantom_batch_parallel`` -- the same rows over ``numba.prange`` (``PAR_CHUNKS``
   contiguous chunks of rows, one chunk below 32768 agents).  Every row is computed by the
   same code, so the result is identical to the serial kernel for any thread count.  About
@@ -154,39 +156,64 @@ def _up_exact_row(X: NDArray[np.float64], b: int, p: NDArray[np.float64]) -> flo
 
 def _up_bucket_rows(
     X: NDArray[np.float64], lo: int, hi: int, out: NDArray[np.float64], p: NDArray[np.float64],
-    cnt: NDArray[np.int64], buf: NDArray[np.float64],
+    cnt: NDArray[np.int32], idx: NDArray[np.int64], buf: NDArray[np.float64],
 ) -> None:
-    # O(n) counting form, one row at a time (p[k] = k/n, p[n+1] = inf; cnt has shape (2, n+1)
-    # and is zero on entry; buf has n entries).  Reports are bucketed by int(n x); the
-    # merged order is p_0, B_0, p_1, B_1, ..., p_n, B_n and the median has 0-based position
-    # n.  The bucketing ignores rounding near the phantoms, so the candidate y is verified
-    # exactly (#{values < y} <= n < #{values <= y} over reports and float phantoms) and a
-    # row that fails is redone by sort and merge.  Two count buffers alternate: each is
-    # cleared one row before its next use, so the clearing stores never stall the counts.
+    # O(n) counting form, one row at a time (p[k] = k/n, p[n+1] = inf; cnt: int32 of shape
+    # (2, n+1), zero on entry; idx and buf: n entries).  One vectorisable pass checks the row,
+    # stores the buckets int(n x) and flags the row "near" when some n x lies within
+    # eps = n 2^-50 of an integer.  Otherwise every report is *strictly* between the float
+    # phantoms p[k] < x < p[k+1] of its bucket (|fl(n x) - n x| <= n 2^-53 and
+    # |p[k] - k/n| <= 2^-53, so x - p[k] >= eps/n - 2^-52 > 0, and likewise below p[k+1]),
+    # the merged order p_0, B_0, p_1, B_1, ..., p_n, B_n is exact and the median (0-based
+    # position n) needs no check.  A near row's candidate y is verified exactly
+    # (#{values < y} <= n < #{values <= y} over reports and float phantoms) and redone by
+    # sort and merge if that fails.  The walk to the median starts at the middle bucket
+    # (its prefix count comes from the first pass, not from reloading the fresh counts),
+    # so it takes O(sqrt n) steps on spread-out rows.  Two
+    # count buffers alternate: each is cleared one row before its next use, so the clearing
+    # stores never stall the counts.
     n = X.shape[1]
     nf = float(n)
+    eps = nf * 2.0 ** -50
+    half = (n + 1) // 2
     for b in range(lo, hi):
+        x = X[b]
         good = True
+        near = False
+        C = 0  # C_half = #{reports in buckets < half}
         for i in range(n):
-            v = X[b, i]
-            good &= (v >= 0.0) & (v <= 1.0)
+            v = x[i]
+            ok = (v >= 0.0) & (v <= 1.0)
+            good &= ok
+            t = v * nf if ok else 0.5  # never convert NaN or a huge value to an integer
+            k = int(t)
+            d = t - k
+            near |= (d < eps) | (d > 1.0 - eps)
+            C += k < half
+            idx[i] = k
         if not good:
             out[b] = np.nan
             continue
         r = b & 1
+        cz = cnt[1 - r]
         for k in range(n + 1):
-            cnt[1 - r, k] = 0
+            cz[k] = 0
+        c1 = cnt[r]
         for i in range(n):
-            cnt[r, int(X[b, i] * nf)] += 1
-        C = 0
-        K = 0
-        while True:  # K = last k with k + C_k <= n (phantom p_k sits at position k + C_k)
-            c = cnt[r, K]
-            if K + 1 + C + c > n:
-                break
-            C += c
-            K += 1
-        m = cnt[r, K]
+            c1[np.uint64(idx[i])] += 1  # unsigned: no wraparound test on the index
+        K = half  # find K = last k with k + C_k <= n (phantom p_k sits at position k + C_k)
+        if K + C <= n:
+            while True:
+                c = c1[K]
+                if K + 1 + C + c > n:
+                    break
+                C += c
+                K += 1
+        else:
+            while K + C > n:
+                K -= 1
+                C -= c1[K]
+        m = c1[K]
         j = n - K - C  # the median is p_K (j = 0) or the j-th smallest report of bucket K
         if j == 0:
             y = p[K]
@@ -194,8 +221,8 @@ def _up_bucket_rows(
             mn = np.inf
             mx = -np.inf
             for i in range(n):
-                v = X[b, i]
-                inb = int(v * nf) == K
+                v = x[i]
+                inb = idx[i] == K
                 t = v if inb else np.inf
                 mn = t if t < mn else mn
                 t = v if inb else -np.inf
@@ -207,9 +234,8 @@ def _up_bucket_rows(
             else:
                 m = 0
                 for i in range(n):
-                    v = X[b, i]
-                    if int(v * nf) == K:
-                        buf[m] = v
+                    if idx[i] == K:
+                        buf[m] = x[i]
                         m += 1
                 if m <= 32:
                     for a in range(1, m):  # insertion sort of a small bucket
@@ -222,10 +248,13 @@ def _up_bucket_rows(
                     y = buf[j - 1]
                 else:
                     y = np.sort(buf[:m])[j - 1]
+        if not near:
+            out[b] = y
+            continue
         lt = 0
         le = 0
         for i in range(n):
-            v = X[b, i]
+            v = x[i]
             lt += v < y
             le += v <= y
         k = int(y * nf)
@@ -269,7 +298,8 @@ def _up_chunk(
     if n <= NET_N:
         _up_network_rows_jit(X, lo, hi, out, ci, cj, np.empty((n, LANES)))
     else:
-        _up_bucket_rows_jit(X, lo, hi, out, p, np.zeros((2, n + 1), dtype=np.int64), np.empty(n))
+        _up_bucket_rows_jit(X, lo, hi, out, p, np.zeros((2, n + 1), dtype=np.int32),
+                            np.empty(n, dtype=np.int64), np.empty(n))
 
 
 def _uniform_phantom_batch_parallel(X: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -113,7 +113,8 @@ def test_up_row_routines_equal_their_python_bodies(X):
     else:
         for rows in (K._up_bucket_rows_jit, K._up_bucket_rows):
             out = np.full(B, -1.0)
-            rows(X, 0, B, out, p, np.zeros((2, n + 1), dtype=np.int64), np.empty(n))
+            rows(X, 0, B, out, p, np.zeros((2, n + 1), dtype=np.int32), np.empty(n, dtype=np.int64),
+                 np.empty(n))
             assert np.array_equal(out, want)
     for b in range(B):  # the exact fallback of the counting form
         assert K._up_exact_row_jit(X, b, p) == K._up_exact_row(X, b, p) == want[b]
@@ -130,6 +131,56 @@ def test_up_counting_form_with_reports_beside_every_phantom(n):
         side = rng.integers(0, 3, size=n - 1)
         r = np.where(side == 0, np.nextafter(k / n, 0.0), np.where(side == 1, k / n, np.nextafter(k / n, 1.0)))
         rows.append(rng.permutation(np.append(r, rng.random())))
+    X = np.ascontiguousarray(rows)
+    want = _up_oracle(X)
+    assert np.array_equal(K.uniform_phantom_batch(X), want)
+    assert np.array_equal(K.uniform_phantom_batch_parallel(X), want)
+
+
+@settings(max_examples=30)
+@given(st.sampled_from([33, 57, 101, 1001]), st.integers(0, 2**32 - 1),
+       st.lists(st.floats(0.25, 8.0), min_size=1, max_size=6))
+def test_up_counting_form_unverified_rows_near_the_band(n, seed, scales):
+    # reports whose scaled value n x sits a few multiples of eps = n 2^-50 beside an integer:
+    # rows with every report outside the band skip the verification (the proof in
+    # _up_bucket_rows), rows with one inside are verified; both must equal the oracle
+    rng = np.random.default_rng(seed)
+    eps = n * 2.0 ** -50
+    k = rng.integers(1, n, size=(8, n)).astype(float)
+    c = rng.choice(np.asarray(scales), size=(8, n)) * rng.choice([-1.0, 1.0], size=(8, n))
+    X = np.ascontiguousarray(np.clip((k + c * eps) / n, 0.0, 1.0))
+    X[:2] = rng.random((2, n))  # plain rows in the same batch
+    want = _up_oracle(X)
+    assert np.array_equal(K.uniform_phantom_batch(X), want)
+    assert np.array_equal(K.uniform_phantom_batch.py_func(X), want)
+
+
+def _misbucketed_reports(n: int) -> np.ndarray:
+    """Reports x one or two ulps beside a phantom with int(n x) != #{phantoms <= x} - 1."""
+    p = np.arange(n + 1) / n
+    xs = []
+    for toward in (-1.0, 2.0):
+        v = p.copy()
+        for _ in range(2):
+            v = np.nextafter(v, toward)
+            ok = (v >= 0.0) & (v <= 1.0)
+            bucket = (v[ok] * n).astype(np.int64)
+            exact = np.searchsorted(p, v[ok], side="right") - 1
+            xs.extend(v[ok][bucket != exact].tolist())
+    return np.asarray(xs)
+
+
+@pytest.mark.parametrize("n", [37, 48, 101, 300])
+def test_up_counting_form_misbucketed_report_at_the_median(n):
+    # one report that int(n x) puts in the wrong bucket, the others interior to buckets 0 and
+    # n - 1 (never near a bucket edge), in every split: some split puts the median exactly
+    # on the swapped pair, and only the verification of near rows gets it right
+    bad = _misbucketed_reports(n)
+    assert bad.size > 0
+    rows = []
+    for v in bad[:: max(1, bad.size // 6)]:
+        for a in range(n):
+            rows.append([v] + [0.5 / n] * a + [1.0 - 0.5 / n] * (n - 1 - a))
     X = np.ascontiguousarray(rows)
     want = _up_oracle(X)
     assert np.array_equal(K.uniform_phantom_batch(X), want)
