@@ -109,10 +109,11 @@ def _up_network_rows(
     ok = np.empty(L, dtype=np.bool_)
     for b0 in range(lo, hi, L):
         w = min(L, hi - b0)
-        for i in range(n):
-            for ln in range(w):
+        for ln in range(w):  # row-major reads, strided writes: half the cost of column reads
+            for i in range(n):
                 T[i, ln] = X[b0 + ln, i]
-            for ln in range(w, L):
+        for ln in range(w, L):
+            for i in range(n):
                 T[i, ln] = 0.0
         for c in range(nc):
             i = ci[c]
