@@ -22,43 +22,123 @@ from numpy.typing import NDArray
 from solvers._jit import njit
 from solvers.waterfill import wf_row_ws
 
-__all__ = ["async_run", "fingerprint", "gs_sweep", "interference", "jacobi_step", "wf_map"]
+__all__ = [
+    "async_run",
+    "cycle_match",
+    "cycle_push",
+    "fingerprint",
+    "gs_sweep",
+    "interference",
+    "interference_blocks",
+    "interference_finish_row",
+    "jacobi_step",
+    "jacobi_step_fp",
+    "wf_map",
+]
+
+
+def _interference_blocks(G: NDArray[np.floating], sigma2: NDArray[np.float64],
+                         p: NDArray[np.float64], out: NDArray[np.float64], r_end: int) -> None:
+    """Sources ``0 .. r_end - 1`` (``r_end`` a multiple of 4) into every row of ``out``.
+
+    Four transmitters at a time: ``out`` is read and written once per block of four
+    planes ``G[r:r+4]`` (which are streamed in memory order), a quarter of the traffic of
+    the plain loop; the direct term is masked by a 0/1 weight instead of a branch, and the
+    first block writes ``sigma2 + ...`` (no separate initialisation pass over ``out``).
+    Does nothing when ``r_end == 0``.  The block body is written out here and again in
+    :func:`interference_finish_row` on purpose: moving it into a shared row kernel measured
+    10-25% slower (the loop is no longer vectorised as well).
+    """
+    K = G.shape[0]
+    N = G.shape[2]
+    for r in range(0, r_end, 4):
+        for q in range(K):
+            a0 = 0.0 if q == r else 1.0
+            a1 = 0.0 if q == r + 1 else 1.0
+            a2 = 0.0 if q == r + 2 else 1.0
+            a3 = 0.0 if q == r + 3 else 1.0
+            if r == 0:
+                for k in range(N):
+                    out[q, k] = sigma2[q, k] + (
+                        (a0 * (G[r, q, k] * p[r, k]) + a1 * (G[r + 1, q, k] * p[r + 1, k]))
+                        + (a2 * (G[r + 2, q, k] * p[r + 2, k]) + a3 * (G[r + 3, q, k] * p[r + 3, k])))
+            else:
+                for k in range(N):
+                    out[q, k] += ((a0 * (G[r, q, k] * p[r, k]) + a1 * (G[r + 1, q, k] * p[r + 1, k]))
+                                  + (a2 * (G[r + 2, q, k] * p[r + 2, k])
+                                     + a3 * (G[r + 3, q, k] * p[r + 3, k])))
+
+
+interference_blocks = njit(fastmath=True)(_interference_blocks)
+
+
+def _interference_finish_row(G: NDArray[np.floating], sigma2: NDArray[np.float64],
+                             p: NDArray[np.float64], out: NDArray[np.float64], q: int,
+                             r0: int) -> None:
+    """Complete row ``q``: add sources ``r0 .. K - 1`` (``r0`` a multiple of 4) to ``out[q]``.
+
+    The same arithmetic, term for term, as the remaining blocks of
+    :func:`interference_blocks` followed by single sources: one block ``r0 .. r0 + 3``
+    when it fits, then the sources after it one at a time.  With ``r0 == 0`` the row is
+    written from ``sigma2`` (no block has touched it yet).
+    """
+    K = G.shape[0]
+    N = G.shape[2]
+    r = r0
+    if r + 4 <= K:
+        a0 = 0.0 if q == r else 1.0
+        a1 = 0.0 if q == r + 1 else 1.0
+        a2 = 0.0 if q == r + 2 else 1.0
+        a3 = 0.0 if q == r + 3 else 1.0
+        if r == 0:
+            for k in range(N):
+                out[q, k] = sigma2[q, k] + (
+                    (a0 * (G[r, q, k] * p[r, k]) + a1 * (G[r + 1, q, k] * p[r + 1, k]))
+                    + (a2 * (G[r + 2, q, k] * p[r + 2, k]) + a3 * (G[r + 3, q, k] * p[r + 3, k])))
+        else:
+            for k in range(N):
+                out[q, k] += ((a0 * (G[r, q, k] * p[r, k]) + a1 * (G[r + 1, q, k] * p[r + 1, k]))
+                              + (a2 * (G[r + 2, q, k] * p[r + 2, k])
+                                 + a3 * (G[r + 3, q, k] * p[r + 3, k])))
+        r += 4
+    elif r == 0:                          # K < 4: no block wrote the noise
+        for k in range(N):
+            out[q, k] = sigma2[q, k]
+    while r < K:
+        if r != q:
+            for k in range(N):
+                out[q, k] += G[r, q, k] * p[r, k]
+        r += 1
+
+
+interference_finish_row = njit(fastmath=True)(_interference_finish_row)
+
+
+def _last_block_start(K: int) -> int:
+    """Start of the final pass: the last full block of four sources (0 when ``K < 8``)."""
+    return max(0, (K // 4 - 1) * 4)
+
+
+last_block_start = njit(_last_block_start)
 
 
 def _interference(G: NDArray[np.floating], sigma2: NDArray[np.float64],
                   p: NDArray[np.float64], out: NDArray[np.float64]) -> None:
     """``out[q, k] = sigma2[q, k] + sum_{r != q} G[r, q, k] * p[r, k]`` (streams ``G`` once).
 
-    Four transmitters at a time: ``out`` is read and written once per block of four
-    planes ``G[r:r+4]`` (which are streamed in memory order), a quarter of the traffic of
-    the plain loop; the direct term is masked by a 0/1 weight instead of a branch.
+    All blocks of four sources but the last (:func:`interference_blocks`), then a final
+    pass row by row (:func:`interference_finish_row`: the last block and the ``K mod 4``
+    remaining sources), the split :func:`jacobi_step` uses to water-fill each row as soon
+    as it is complete.
     """
     K = G.shape[0]
-    N = G.shape[2]
+    r_last = last_block_start(K)
+    interference_blocks(G, sigma2, p, out, r_last)
     for q in range(K):
-        for k in range(N):
-            out[q, k] = sigma2[q, k]
-    r = 0
-    while r + 4 <= K:
-        for q in range(K):
-            a0 = 0.0 if q == r else 1.0
-            a1 = 0.0 if q == r + 1 else 1.0
-            a2 = 0.0 if q == r + 2 else 1.0
-            a3 = 0.0 if q == r + 3 else 1.0
-            for k in range(N):
-                out[q, k] += ((a0 * (G[r, q, k] * p[r, k]) + a1 * (G[r + 1, q, k] * p[r + 1, k]))
-                              + (a2 * (G[r + 2, q, k] * p[r + 2, k])
-                                 + a3 * (G[r + 3, q, k] * p[r + 3, k])))
-        r += 4
-    while r < K:
-        for q in range(K):
-            if q != r:
-                for k in range(N):
-                    out[q, k] += G[r, q, k] * p[r, k]
-        r += 1
+        interference_finish_row(G, sigma2, p, out, q, r_last)
 
 
-# fastmath: the kernel is a sum over sources (reassociation and FMA contraction only
+# fastmath: the kernels are sums over sources (reassociation and FMA contraction only
 # change the last bits); inputs are validated finite, so the no-NaN/inf flags are safe.
 interference = njit(fastmath=True)(_interference)
 
@@ -82,23 +162,70 @@ def _wf_map(G: NDArray[np.floating], sigma2: NDArray[np.float64], invd: NDArray[
 wf_map = njit(_wf_map)
 
 
-def _jacobi_step(G: NDArray[np.floating], sigma2: NDArray[np.float64],
-                 invd: NDArray[np.float64], budgets: NDArray[np.float64],
-                 caps: NDArray[np.float64], p: NDArray[np.float64], alpha: float,
-                 out: NDArray[np.float64], intf: NDArray[np.float64]) -> float:
-    """``out = (1 - alpha) p + alpha WF(p)``; returns the residual ``max |WF(p) - p|``."""
-    wf_map(G, sigma2, invd, budgets, caps, p, out, intf)
-    res = 0.0
+def _jacobi_step_fp(G: NDArray[np.floating], sigma2: NDArray[np.float64],
+                    invd: NDArray[np.float64], budgets: NDArray[np.float64],
+                    caps: NDArray[np.float64], p: NDArray[np.float64], alpha: float,
+                    out: NDArray[np.float64], intf: NDArray[np.float64],
+                    probe: NDArray[np.float64], fp: NDArray[np.float64]) -> float:
+    """:func:`jacobi_step` that also writes ``fingerprint(probe, out)`` to ``fp`` (length 3).
+
+    With ``probe.shape[1] == 0`` no fingerprint is computed (``fp`` is not touched).  The
+    three sums run over ``out`` in memory order, sequentially, exactly as
+    :func:`fingerprint` would after the step, but while each row is still in L1.
+    """
     K = p.shape[0]
     N = p.shape[1]
+    with_fp = probe.shape[1] > 0
+    r_last = last_block_start(K)
+    interference_blocks(G, sigma2, p, intf, r_last)
+    w = np.empty(N)
+    flags = np.empty(N, dtype=np.int8)
+    buf = np.empty(N)
+    res = 0.0
+    f0 = 0.0
+    f1 = 0.0
+    f2 = 0.0
     for q in range(K):
+        interference_finish_row(G, sigma2, p, intf, q, r_last)
+        for k in range(N):
+            w[k] = intf[q, k] * invd[q, k]
+        wf_row_ws(w, budgets[q], caps[q], out[q], flags, buf)
         for k in range(N):
             d = out[q, k] - p[q, k]
             if abs(d) > res:
                 res = abs(d)
             if alpha != 1.0:
                 out[q, k] = p[q, k] + alpha * d
+        if with_fp:
+            j = q * N
+            for k in range(N):
+                v = out[q, k]
+                f0 += probe[0, j + k] * v
+                f1 += probe[1, j + k] * v
+                f2 += probe[2, j + k] * v
+    if with_fp:
+        fp[0] = f0
+        fp[1] = f1
+        fp[2] = f2
     return res
+
+
+jacobi_step_fp = njit(_jacobi_step_fp)
+
+
+def _jacobi_step(G: NDArray[np.floating], sigma2: NDArray[np.float64],
+                 invd: NDArray[np.float64], budgets: NDArray[np.float64],
+                 caps: NDArray[np.float64], p: NDArray[np.float64], alpha: float,
+                 out: NDArray[np.float64], intf: NDArray[np.float64]) -> float:
+    """``out = (1 - alpha) p + alpha WF(p)``; returns the residual ``max |WF(p) - p|``.
+
+    ``intf`` receives the interference of ``p`` (the same values as :func:`interference`).
+    Row ``q`` is water-filled, compared with ``p[q]`` and damped as soon as the final pass
+    of the interference completes it, while it is in L1 and while the last planes of
+    ``G`` are still streaming (no separate passes over ``intf``, ``out`` and ``p``).
+    """
+    return jacobi_step_fp(G, sigma2, invd, budgets, caps, p, alpha, out, intf,
+                          np.empty((3, 0)), np.empty(3))
 
 
 jacobi_step = njit(_jacobi_step)
@@ -254,3 +381,42 @@ def _fingerprint(probe: NDArray[np.float64], p: NDArray[np.float64], out: NDArra
 
 
 fingerprint = njit(_fingerprint)
+
+
+def _cycle_match(fp: NDArray[np.float64], n: int, counts: NDArray[np.int64], max_period: int,
+                 ctol: float) -> int:
+    """Update the per-lag match counters for fingerprint ``fp[n]`` (already recorded).
+
+    For every lag ``2 <= L <= min(max_period, n)``: ``counts[L]`` is incremented when
+    ``|fp[n, i] - fp[n - L, i]| <= ctol`` for all three ``i`` (a NaN never matches) and
+    reset to 0 otherwise.  Returns the smallest lag whose count reached ``2 L`` (a cycle
+    candidate), or 0.
+    """
+    top = min(max_period, n)
+    found = 0
+    for lag in range(2, top + 1):
+        m = n - lag
+        if (abs(fp[n, 0] - fp[m, 0]) <= ctol and abs(fp[n, 1] - fp[m, 1]) <= ctol
+                and abs(fp[n, 2] - fp[m, 2]) <= ctol):
+            counts[lag] += 1
+        else:
+            counts[lag] = 0
+        if found == 0 and counts[lag] >= 2 * lag:
+            found = lag
+    return found
+
+
+cycle_match = njit(_cycle_match)
+
+
+def _cycle_push(probe: NDArray[np.float64], p: NDArray[np.float64], fp: NDArray[np.float64], n: int,
+                counts: NDArray[np.int64], max_period: int, ctol: float) -> int:
+    """Record ``fp[n] = fingerprint(probe, p)``, then :func:`cycle_match` (one call per iterate).
+
+    Replaces a fingerprint call plus half a dozen small numpy operations per iteration.
+    """
+    fingerprint(probe, p, fp[n])
+    return cycle_match(fp, n, counts, max_period, ctol)
+
+
+cycle_push = njit(_cycle_push)

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from mechkit._validate import as_int_array, check_choice, check_int, check_positive, check_real
 from mechkit.errors import InvalidInputError
 from mechkit.random import SeedLike, as_generator
-from mechkit.water_filling.game import PowerGame
+from mechkit.water_filling.game import ContractionCertificate, PowerGame
 
 __all__ = ["AsyncSchedule", "NashResult", "make_schedule", "solve_nash"]
 
@@ -379,19 +379,18 @@ class _CycleDetector:
         self.ctol = ctol
 
     def push(self, n: int, p: NDArray[np.float64]) -> int | None:
-        from solvers.iwf import fingerprint
+        """Fingerprint iterate ``n`` (``p`` C-contiguous); return a candidate lag or ``None``."""
+        from solvers.iwf import cycle_push
 
-        fingerprint(self.probe, np.ascontiguousarray(p), self.fp[n])
-        top = min(self.max_period, n)
-        if top < 2:
-            return None
-        lags = np.arange(2, top + 1)
-        diff = np.abs(self.fp[n][None, :] - self.fp[n - lags]).max(axis=1)
-        match = diff <= self.ctol
-        c = self.counts[2: top + 1]
-        c[:] = np.where(match, c + 1, 0)
-        ready = np.flatnonzero(c >= 2 * lags)
-        return int(lags[ready[0]]) if ready.size else None
+        lag = int(cycle_push(self.probe, p, self.fp, n, self.counts, self.max_period, self.ctol))
+        return lag if lag else None
+
+    def push_recorded(self, n: int) -> int | None:
+        """Like :meth:`push` when ``fp[n]`` was already written (by :func:`jacobi_step_fp`)."""
+        from solvers.iwf import cycle_match
+
+        lag = int(cycle_match(self.fp, n, self.counts, self.max_period, self.ctol))
+        return lag if lag else None
 
     def reject(self, lag: int) -> None:
         self.counts[lag] = 0
@@ -511,7 +510,7 @@ def solve_nash(
     >>> bad.status, bad.cycle_period
     ('cycling', 2)
     """
-    from solvers.iwf import async_run, gs_sweep, interference, jacobi_step
+    from solvers.iwf import async_run, gs_sweep, interference, jacobi_step, jacobi_step_fp
 
     if not isinstance(game, PowerGame):
         raise InvalidInputError(f"game: must be a PowerGame; got {type(game).__name__}")
@@ -558,9 +557,10 @@ def solve_nash(
 
     def finish(status: str, pf: NDArray[np.float64], it: int, trace: list[float] | NDArray[np.float64],
                kind: str, period: int | None = None, orbit: NDArray[np.float64] | None = None,
-               known: tuple[float, NDArray[np.float64], NDArray[np.float64]] | None = None
-               ) -> NashResult:
-        # known = (residual, WF(pf), interference at pf) when the caller has them already
+               known: tuple[float, NDArray[np.float64], NDArray[np.float64]] | None = None,
+               owned: bool = False) -> NashResult:
+        # known = (residual, WF(pf), interference at pf) when the caller has them already;
+        # owned: pf is a work buffer of this call that nothing else references (no copy)
         if known is None:
             br = np.empty((K, N))
             intf_p = np.empty((K, N))
@@ -570,13 +570,9 @@ def solve_nash(
         final_status = status
         if status == "converged" and res > tol_abs:
             final_status = "max_iter"
-        gain = (np.log1p(direct * br / intf_p).sum(axis=1)
-                - np.log1p(direct * pf / intf_p).sum(axis=1))
-        gap = float(max(0.0, gain.max()))
-        bound = math.nan
-        if cert.certified and not pf[~game.usable].any():
-            bound = cert.norm(pf - br) / (1.0 - cert.factor)
-        pf = pf.copy()
+        gap, bound = _final_metrics(direct, pf, br, intf_p, cert, game.usable)
+        if not owned:
+            pf = pf.copy()
         pf.flags.writeable = False
         tr = np.asarray(trace, dtype=np.float64)
         tr.flags.writeable = False
@@ -624,25 +620,27 @@ def solve_nash(
 
         for n in range(n_max):
             a = alpha_fn(n)
-            if rng is None:
+            if detector is not None:     # the step also fingerprints the next iterate
+                r = jacobi_step_fp(*args, p, a, nxt, intf, detector.probe, detector.fp[n + 1])
+            elif rng is None:
                 r = jacobi_step(*args, p, a, nxt, intf)
             else:
                 r = _noisy_jacobi(game, p, a, noise_s, rng, nxt, intf)
             trace_list.append(r)
             if r <= tol_abs:
                 known = (r, nxt, intf) if (a == 1.0 and rng is None) else None
-                return finish("converged", p, n, trace_list, "residual", known=known)
+                return finish("converged", p, n, trace_list, "residual", known=known, owned=True)
             p, nxt = nxt, p
             if detector is not None:
-                lag = detector.push(n + 1, p)
+                lag = detector.push_recorded(n + 1)
                 if lag is not None:
                     orbit = _confirm_cycle(det_step, p, lag, ctol, min_step)
                     if orbit is None:
                         detector.reject(lag)
                     else:
                         return finish("cycling", p, n + 1, trace_list, "residual",
-                                      orbit.shape[0], orbit)
-        return finish("max_iter", p, n_max, trace_list, "residual")
+                                      orbit.shape[0], orbit, owned=True)
+        return finish("max_iter", p, n_max, trace_list, "residual", owned=True)
 
     # Gauss-Seidel
     if order is None:
@@ -667,7 +665,8 @@ def solve_nash(
         if step <= tol_abs:
             r = jacobi_step(*args, p, 1.0, nxt, intf)      # leaves the interference of p in intf
             if r <= tol_abs:
-                return finish("converged", p, n + 1, trace_list, "step", known=(r, nxt, intf))
+                return finish("converged", p, n + 1, trace_list, "step", known=(r, nxt, intf),
+                              owned=True)
         if (n + 1) % 64 == 0:
             interference(game.gains, game.noise, p, intf)   # refresh the incremental sums
         if detector is not None:
@@ -677,8 +676,36 @@ def solve_nash(
                 if orbit is None:
                     detector.reject(lag)
                 else:
-                    return finish("cycling", p, n + 1, trace_list, "step", orbit.shape[0], orbit)
-    return finish("max_iter", p, n_max, trace_list, "step")
+                    return finish("cycling", p, n + 1, trace_list, "step", orbit.shape[0], orbit,
+                                  owned=True)
+    return finish("max_iter", p, n_max, trace_list, "step", owned=True)
+
+
+def _final_metrics(direct: NDArray[np.float64], p: NDArray[np.float64], br: NDArray[np.float64],
+                   intf: NDArray[np.float64], cert: ContractionCertificate, usable: NDArray[np.bool_]
+                   ) -> tuple[float, float]:
+    """Nikaido-Isoda rate gap and certified error bound at ``p`` (``br = WF(p)``, ``intf`` its interference).
+
+    The gap is ``max(0, max_q [rate_q(br_q, p_-q) - rate_q(p)])`` with each rate summed as
+    ``sum_k log1p(direct * x / intf)``; the bound is ``cert.norm(p - br) / (1 - factor)``
+    (``nan`` without a certificate or with power on unusable carriers).  The arithmetic is
+    that of the plain numpy expressions, operation for operation, in one scratch buffer
+    instead of eight fresh ``(K, N)`` temporaries.
+    """
+    t = np.empty_like(p)
+    np.multiply(direct, br, out=t)
+    np.divide(t, intf, out=t)
+    np.log1p(t, out=t)
+    gain = t.sum(axis=1)
+    np.multiply(direct, p, out=t)
+    np.divide(t, intf, out=t)
+    np.log1p(t, out=t)
+    gain -= t.sum(axis=1)
+    gap = float(max(0.0, gain.max()))
+    bound = math.nan
+    if cert.certified and not np.any(p, where=~usable):
+        bound = cert.norm(np.subtract(p, br, out=t)) / (1.0 - cert.factor)
+    return gap, bound
 
 
 def _run_async_seeded(game: PowerGame, p: NDArray[np.float64], rng: np.random.Generator,
