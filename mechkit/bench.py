@@ -128,9 +128,11 @@ def time_case(name: str, case: BenchCase, *, repeats: int = 5, min_block: float 
 
     Each timed sample is a block of ``k`` back-to-back calls of one side (``timeit``-style),
     with ``k`` chosen per side so that a block lasts at least ``min_block`` seconds; the
-    sample is the block time divided by ``k``.  A call of a few microseconds is therefore
-    measured warm, not cold right after the other side has evicted the caches.  Calls
-    longer than ``min_block`` are timed one by one.
+    sample is the block time divided by ``k``.  Every block is preceded by one untimed call
+    of the same side, so each sample is measured warm (inputs back in cache, allocator in
+    its steady state), not cold right after the other side has evicted the caches; the
+    rule is the same for both sides.  Calls longer than ``min_block`` are timed one by one
+    (still after an untimed call).
     """
     if repeats < 1:
         raise InvalidInputError(f"repeats: must be >= 1; got {repeats}")
@@ -145,7 +147,9 @@ def time_case(name: str, case: BenchCase, *, repeats: int = 5, min_block: float 
     t_base: list[float] = []
     t_cand: list[float] = []
     for _ in range(repeats):
+        case.baseline()  # untimed: the block below starts warm
         t_base.append(_time_block(case.baseline, k_base))
+        case.candidate()
         t_cand.append(_time_block(case.candidate, k_cand))
     b, m = statistics.median(t_base), statistics.median(t_cand)
     ratio = b / m if m > 0 else float("inf")
@@ -155,7 +159,8 @@ def time_case(name: str, case: BenchCase, *, repeats: int = 5, min_block: float 
 
 def _block_size(fn: Callable[[], Any], min_block: float) -> int:
     """Calls per timed block so that one block lasts at least ``min_block`` seconds."""
-    t = _time_block(fn, 1)
+    fn()
+    t = _time_block(fn, 1)  # calibrated warm, like the samples
     if t >= min_block:
         return 1
     return min(100_000, max(1, math.ceil(min_block / max(t, 1e-7))))

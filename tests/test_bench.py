@@ -54,8 +54,8 @@ def test_short_calls_are_timed_in_blocks_and_long_calls_one_by_one():
 
     case = BenchCase(size="s", baseline=slow, candidate=fast, baseline_name="sleep", target_ratio=None)
     row = time_case("t", case, repeats=3, min_block=0.01)
-    # slow: 1 warm-up + 1 calibration + 3 samples of one call each
-    assert calls["slow"] == 5
+    # slow: 1 warm-up + (1 untimed + 1 calibration) + 3 x (1 untimed + 1 timed call)
+    assert calls["slow"] == 9
     # fast: a no-op is far below 10 ms, so every sample is a block of many calls
     assert calls["fast"] > 5 * 3
     assert row.mechkit_s < row.baseline_s
