@@ -5,9 +5,10 @@ negative means violated) of the outcome ``y[b]`` on profile ``X[b]`` for, in ord
 IFS, UFS, proportionality, PF and unanimity.  Proportionality and unanimity are ``nan``
 when not applicable (a report outside ``{0, 1}``; reports not all equal).  Co-location
 for UFS is exact float equality.  Entries of ``X`` must lie in ``[0, 1]`` (the public
-``mechkit.facility.axiom_slacks`` checks this).  The sort-free kernel never indexes out of
-range on other input: a row with a finite entry outside ``[0, 1]`` gets ``nan`` slacks, and
-a row with a ``nan`` gets ``nan`` or meaningless slacks.
+``mechkit.facility.axiom_slacks`` checks this).  The sort-free kernel checks its input in
+its one pass over the row (never indexing out of range): a row holding a ``nan``, an
+infinity or an entry outside ``[0, 1]`` gets ``nan`` slacks in every column, so
+``axiom_slacks`` needs no separate pass over ``X`` from ``BUCKET_MIN_N`` reports on.
 
 With ``x`` ascending (0-based) the PF slack has the closed form::
 
@@ -265,16 +266,19 @@ _axiom_rows_jit = njit(_axiom_rows)
 def _bucket_pass(
     X: NDArray[np.float64], b: int, cnt: NDArray[np.int32], blo: NDArray[np.float64],
     bhi: NDArray[np.float64], r: int,
-) -> None:
+) -> bool:
     # the only pass over row b: count, min and max (scratch set r) per bucket int(n x),
     # capped at n - 1; unsigned indices (no negative-index wraparound).  n x is clamped to
     # [0, n] before the conversion, so any input (nan, inf, out of [0, 1]) stays in range
-    # and never reaches an undefined float-to-integer conversion
+    # and never reaches an undefined float-to-integer conversion.  Returns whether every
+    # entry is in [0, 1] (the fused input check: False for nan, inf or out of range)
     n = X.shape[1]
     nf = float(n)
     top = np.uint64(n - 1)
+    acc = 0.0
     for i in range(n):
         v = X[b, i]
+        acc += v  # nan or infinite if any entry is (the min and max below skip nans)
         t = v * nf
         t = t if t >= 0.0 else 0.0  # also nan -> 0
         t = t if t <= nf else nf
@@ -285,6 +289,7 @@ def _bucket_pass(
         blo[r, k] = v if v < a else a
         a = bhi[r, k]
         bhi[r, k] = v if v > a else a
+    return acc - acc == 0.0  # False for a nan or infinite sum
 
 
 _bucket_pass_jit = njit(_bucket_pass)
@@ -312,7 +317,7 @@ def _bucket_rows(
     for b in range(lo, hi):
         yb = y[b]
         r = b & 1  # scratch set of this row; the other one is cleared below
-        _bucket_pass_jit(X, b, cnt, blo, bhi, r)
+        valid = _bucket_pass_jit(X, b, cnt, blo, bhi, r)
         k0 = 0
         while cnt[k0] == 0:
             k0 += 1
@@ -321,7 +326,8 @@ def _bucket_rows(
             k1 -= 1
         xmin = blo[r, k0]
         xmax = bhi[r, k1]
-        if not (xmin >= 0.0 and xmax <= 1.0):  # outside [0, 1]: nan, and keep the scratch valid
+        if not (valid and xmin >= 0.0 and xmax <= 1.0):
+            # nan, inf or outside [0, 1]: nan slacks, and keep the scratch valid
             out[b, :] = np.nan
             for k in range(n):
                 cnt[k] = 0
@@ -407,15 +413,8 @@ def _bucket_rows(
                             ng += 1
             if risky or (m1 < -vmax * inv - 1e-13 and m2 < vmin * inv - 1e-13):
                 break  # else a bucket outside the extremes may tie: again with margin 1
-        if risky:
-            ok = True
-            for i in range(n):
-                v = X[b, i]
-                ok &= (v >= 0.0) & (v <= 1.0)
-            if ok:
-                axiom_slacks_sorted_row(X[b], yb, xs, bk, cntf, out[b])
-            else:  # a nan: the sorting kernel must not see it
-                out[b, :] = np.nan
+        if risky:  # the row is valid (checked above): the sorting kernel may see it
+            axiom_slacks_sorted_row(X[b], yb, xs, bk, cntf, out[b])
         else:
             for q in range(ng):  # groups of equal reports inside the listed buckets
                 k = glist[q]

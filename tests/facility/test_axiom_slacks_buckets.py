@@ -247,3 +247,36 @@ def test_out_of_range_input_stays_in_bounds():
     got = A.axiom_slacks_batch_buckets(X, np.full(4, 0.5))
     assert np.isnan(got[:3]).all()
     assert _same(got[3], A.axiom_slacks_batch_sorted(X[3:], np.full(1, 0.5))[0])
+
+
+@settings(max_examples=30)
+@given(st.integers(A.BUCKET_MIN_N, 300), st.integers(0, 2**32 - 1),
+       st.sampled_from([np.nan, np.inf, -np.inf, -1e-300, -0.5, 1.0 + 2**-52, 3.0, 1e308, -1e308]))
+def test_fused_input_check_gives_nan_rows(n, seed, bad):
+    # one bad entry in some rows: exactly those rows are nan in every column, the others are
+    # untouched (the check is fused into the kernel's one pass over the row)
+    rng = np.random.default_rng(seed)
+    X = rng.random((6, n))
+    rows = rng.choice(6, size=int(rng.integers(1, 4)), replace=False)
+    Y = X.copy()
+    for b in rows:
+        Y[b, rng.integers(0, n)] = bad
+    if bad == 1e308:
+        Y[rows[0], 0] = -1e308  # the two cancel in a sum; the min and max still catch them
+    y = np.full(6, 0.5)
+    got = A.axiom_slacks_batch(Y, y)
+    keep = np.setdiff1d(np.arange(6), rows)
+    assert np.isnan(got[rows]).all()
+    assert _same(got[keep], A.axiom_slacks_batch_sorted(X[keep], y[keep]))
+
+
+@pytest.mark.parametrize("n", [A.BUCKET_MIN_N - 1, A.BUCKET_MIN_N, 101])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -0.25, 1.5])
+def test_axiom_slacks_rejects_bad_reports_on_both_paths(n, bad):
+    from mechkit.errors import InvalidInputError
+    from mechkit.facility import axiom_slacks
+
+    X = np.random.default_rng(n).random((3, n))
+    X[1, n // 2] = bad
+    with pytest.raises(InvalidInputError, match=r"^X"):
+        axiom_slacks(X, np.full(3, 0.5))
