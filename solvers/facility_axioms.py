@@ -79,6 +79,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from solvers._jit import njit
+from solvers.smallsort import sort_prefix
 
 __all__ = [
     "BUCKET_MIN_N",
@@ -437,16 +438,7 @@ def _bucket_rows(
                         v = X[b, i]
                         buf[mg] = v
                         mg += (v > bl) & (v < bh)
-                if mg > 32:
-                    buf[:mg] = np.sort(buf[:mg])
-                else:
-                    for a2 in range(1, mg):
-                        v = buf[a2]
-                        q2 = a2 - 1
-                        while q2 >= 0 and buf[q2] > v:
-                            buf[q2 + 1] = buf[q2]
-                            q2 -= 1
-                        buf[q2 + 1] = v
+                sort_prefix(buf, mg)
                 g = 0
                 for j in range(mg):
                     v = buf[j]

@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from solvers._jit import njit
+from solvers.smallsort import sort_prefix
 
 #: Up to this many agents ``uniform_phantom_batch`` sorts blocks of rows with a sorting network.
 NET_N = 32
@@ -238,17 +239,8 @@ def _up_bucket_rows(
                     if idx[i] == K:
                         buf[m] = x[i]
                         m += 1
-                if m <= 32:
-                    for a in range(1, m):  # insertion sort of a small bucket
-                        v = buf[a]
-                        q = a - 1
-                        while q >= 0 and buf[q] > v:
-                            buf[q + 1] = buf[q]
-                            q -= 1
-                        buf[q + 1] = v
-                    y = buf[j - 1]
-                else:
-                    y = np.sort(buf[:m])[j - 1]
+                sort_prefix(buf, m)
+                y = buf[j - 1]
         if not near:
             out[b] = y
             continue
