@@ -31,29 +31,18 @@ from solvers.iwf import (
 )
 from solvers.waterfill import wf_row_ws
 from tests.water_filling.oracles import interference_oracle, wf_map_oracle
+from tests.water_filling.strategies import small_games
 
 
 @st.composite
-def games(draw, max_k=13, max_n=9):
-    K = draw(st.integers(1, max_k))
-    N = draw(st.integers(1, max_n))
+def games(draw: st.DrawFn, max_k: int = 13, max_n: int = 9) -> tuple[PowerGame, np.ndarray]:
+    """A game with K up to 13 by default (every split into blocks of four) in float64 or
+    float32, and a profile within the budgets."""
+    game = draw(small_games(max_k=max_k, max_n=max_n, caps=True, dtypes=("float64", "float32")))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    G = rng.exponential(draw(st.sampled_from([0.01, 0.3])), size=(K, K, N))
-    for q in range(K):
-        G[q, q] = 0.5 + rng.exponential(1.0, size=N)
-    if draw(st.booleans()):
-        G[rng.random((K, K, N)) < 0.2] = 0.0
-        for q in range(K):
-            G[q, q, rng.integers(0, N)] = 1.0
-    noise = rng.uniform(0.05, 1.0, size=(K, N))
-    P = rng.uniform(0.1, 3.0, size=K)
-    cap = None
-    if draw(st.booleans()):
-        cap = np.where(rng.random((K, N)) < 0.4, rng.uniform(0.05, 2.0, size=(K, N)), np.inf)
-    dtype = draw(st.sampled_from(["float64", "float32"]))
-    p = rng.random((K, N))
-    p *= np.minimum(1.0, P / p.sum(axis=1))[:, None]
-    return PowerGame(G, noise, P, cap, dtype=dtype), p
+    p = rng.random((game.K, game.N))
+    p *= np.minimum(1.0, game.budgets / p.sum(axis=1))[:, None]
+    return game, p
 
 
 def old_jacobi_step(G, sigma2, invd, budgets, caps, p, alpha):
