@@ -90,6 +90,8 @@ __all__ = [
     "axiom_slacks_batch_rowwise",
     "axiom_slacks_batch_sorted",
     "axiom_slacks_sorted_row",
+    "pf_slack",
+    "run_slack",
 ]
 
 #: Row chunks handed to ``numba.prange`` by ``axiom_slacks_batch_parallel``.
@@ -98,6 +100,34 @@ PAR_CHUNKS = 8
 #: Profiles of at least this many reports take the sort-free kernel, shorter ones the
 #: sorting one (measured crossover about 28 reports on the development machine).
 BUCKET_MIN_N = 32
+
+
+def _run_slack(xs: NDArray[np.float64], m: int, yb: float, inv: float, ufs: float, min_len: int) -> float:
+    # min(ufs, min over runs of >= min_len equal values v in the sorted xs[:m] of
+    # 1 - len * inv - |yb - v|): the UFS terms of the groups of co-located reports
+    g = 0
+    for j in range(m):
+        v = xs[j]
+        if j == m - 1 or xs[j + 1] != v:
+            if j - g + 1 >= min_len:
+                d = yb - v if yb >= v else v - yb
+                t = 1.0 - (j - g + 1) * inv - d
+                ufs = t if t < ufs else ufs
+            g = j + 1
+    return ufs
+
+
+run_slack = njit(_run_slack)
+
+
+def _pf_slack(yb: float, m1: float, m2: float) -> float:
+    # the closed form: min(1 - y + min_j (x_(j) - (j+1)/n), y + min_i (i/n - x_(i)))
+    p1 = 1.0 - yb + m1
+    p2 = yb + m2
+    return p1 if p1 < p2 else p2
+
+
+pf_slack = njit(_pf_slack)
 
 
 def _axiom_slacks_sorted_row(
@@ -160,9 +190,7 @@ def _axiom_slacks_sorted_row(
                 ufs = t
             start = j + 1
     out[1] = ufs
-    p1 = 1.0 - yb + m1
-    p2 = yb + m2
-    out[3] = p1 if p1 < p2 else p2
+    out[3] = pf_slack(yb, m1, m2)
     if nonbinary == 0:
         d = yb - ones * inv
         out[2] = -d if d >= 0.0 else d
@@ -236,19 +264,8 @@ def _axiom_rows(
             m1 = a if a < m1 else m1
             c = j * inv - v
             m2 = c if c < m2 else m2
-        ufs = np.inf
-        g = 0
-        for j in range(n):  # UFS over runs of equal reports
-            v = xs[j]
-            if j == n - 1 or xs[j + 1] != v:
-                d = yb - v if yb >= v else v - yb
-                t = 1.0 - (j - g + 1) * inv - d
-                ufs = t if t < ufs else ufs
-                g = j + 1
-        out[b, 1] = ufs
-        p1 = 1.0 - yb + m1
-        p2 = yb + m2
-        out[b, 3] = p1 if p1 < p2 else p2
+        out[b, 1] = run_slack(xs, n, yb, inv, np.inf, 1)  # UFS over runs of equal reports
+        out[b, 3] = pf_slack(yb, m1, m2)
         if nonbinary == 0:
             d = yb - ones * inv
             out[b, 2] = -d if d >= 0.0 else d
@@ -439,19 +456,9 @@ def _bucket_rows(
                         buf[mg] = v
                         mg += (v > bl) & (v < bh)
                 sort_prefix(buf, mg)
-                g = 0
-                for j in range(mg):
-                    v = buf[j]
-                    if j == mg - 1 or buf[j + 1] != v:
-                        if j > g:
-                            d = yb - v if yb >= v else v - yb
-                            t = 1.0 - (j - g + 1) * inv - d
-                            ufs = t if t < ufs else ufs
-                        g = j + 1
+                ufs = run_slack(buf, mg, yb, inv, ufs, 2)  # groups strictly inside the bucket
             out[b, 1] = ufs
-            p1 = 1.0 - yb + m1
-            p2 = yb + m2
-            out[b, 3] = p1 if p1 < p2 else p2
+            out[b, 3] = pf_slack(yb, m1, m2)
 
 
 _bucket_rows_jit = njit(_bucket_rows)
