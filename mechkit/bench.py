@@ -3,8 +3,9 @@
 A benchmark times a *named baseline* and the *mechkit path* on the same inputs in the
 same process: one warm-up call each (which also pays any JIT compile), then
 ``repeats`` interleaved timed samples; each side's time is the median.  A sample is a
-block of back-to-back calls of one side lasting at least 5 ms (``timeit``-style), so
-microsecond-scale calls are timed warm.  The ratio is
+block of back-to-back calls of one side lasting at least 5 ms (``timeit``-style) after
+one untimed call of that side, so every sample is timed warm, not straight after the
+other side has evicted the caches.  The ratio is
 ``baseline / mechkit`` (a speed-up; higher is better) and is compared with the target
 from the issue.  Benchmarks are not tests: tests never assert wall-clock times.
 
