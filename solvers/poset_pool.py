@@ -231,21 +231,6 @@ def _row_arg(r0, r1, p, out, arg, probe, n):  # noqa: ANN001
 _row_arg_jit = njit(inline="always")(_row_arg)
 
 
-def _row_value(r0, r1, p, out, probe, n):  # noqa: ANN001
-    for j in range(n):
-        a = r0[2 * j]
-        b = r0[2 * j + 1]
-        c = r1[2 * j]
-        d = r1[2 * j + 1]
-        out[j] = _window_value_jit(a, b, c, d, p)
-        t = (abs(a) + abs(b)) + (abs(c) + abs(d))
-        t = t + t
-        probe[j] += t - t
-
-
-_row_value_jit = njit(inline="always")(_row_value)
-
-
 def _pool2x2_forward(
     x: NDArray[np.floating], pen: NDArray[np.floating]
 ) -> tuple[NDArray[np.floating], NDArray[np.int32], float]:
@@ -281,6 +266,23 @@ def _pool2x2_forward(
 pool2x2_forward = njit(_pool2x2_forward)
 
 
+def _row_closed(win, r0, r1, o, probe, n, z):  # noqa: ANN001
+    # one output row of the value-only 2x2 forward: o[j] = win(window j, z) for the n full
+    # windows of rows r0, r1 (z: the zero of the closed forms, or the penalty tuple)
+    for j in range(n):
+        a0 = r0[2 * j]
+        a1 = r0[2 * j + 1]
+        a2 = r1[2 * j]
+        a3 = r1[2 * j + 1]
+        o[j] = win(a0, a1, a2, a3, z)
+        t = (abs(a0) + abs(a1)) + (abs(a2) + abs(a3))
+        t = t + t
+        probe[j] += t - t
+
+
+_row_closed_jit = njit(inline="always")(_row_closed)
+
+
 def _pool2x2_forward_value(
     x: NDArray[np.floating], pen: NDArray[np.floating]
 ) -> tuple[NDArray[np.floating], float]:
@@ -299,7 +301,7 @@ def _pool2x2_forward_value(
             for i in range(Ho):
                 r0 = x[b, c, 2 * i]
                 r1 = x[b, c, 2 * i + 1] if 2 * i + 1 < H else zrow
-                _row_value_jit(r0, r1, p, out[b, c, i], probe, We)
+                _row_closed_jit(_window_value_jit, r0, r1, out[b, c, i], probe, We, p)
                 if W % 2 == 1:
                     a = r0[W - 1]
                     cc = r1[W - 1]
@@ -311,21 +313,6 @@ def _pool2x2_forward_value(
 
 
 pool2x2_forward_value = njit(_pool2x2_forward_value)
-
-
-def _row_closed(win, r0, r1, o, probe, n, z):  # noqa: ANN001
-    for j in range(n):
-        a0 = r0[2 * j]
-        a1 = r0[2 * j + 1]
-        a2 = r1[2 * j]
-        a3 = r1[2 * j + 1]
-        o[j] = win(a0, a1, a2, a3, z)
-        t = (abs(a0) + abs(a1)) + (abs(a2) + abs(a3))
-        t = t + t
-        probe[j] += t - t
-
-
-_row_closed_jit = njit(inline="always")(_row_closed)
 
 
 def _pool_closed(x, win, row):  # noqa: ANN001
