@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import solvers.facility_axioms as A
 from solvers.medians import uniform_phantom_batch
 from tests.facility.oracles import ifs_slack_brute, pf_slack_subsets, ufs_slack_brute
+from tests.facility.test_batch_fast_paths import _edge_value
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -31,15 +32,12 @@ def _bucket_top(k: int, n: int) -> float:
 
 
 def _value(n: int, pool: list[float]) -> st.SearchStrategy[float]:
+    # the UP kernels' edge values (on / one ulp beside k/n, 0, 1, duplicates) and the bucket
+    # interiors and tops that matter to the slack kernel
     return st.one_of(
-        st.floats(0.0, 1.0, allow_nan=False),
-        st.integers(0, n).map(lambda k: k / n),  # on a bucket edge
-        st.integers(1, n).map(lambda k: float(np.nextafter(k / n, 0.0))),  # one ulp below
-        st.integers(0, n - 1).map(lambda k: float(np.nextafter(k / n, 1.0))),  # one ulp above
+        _edge_value(n, pool),
         st.integers(0, n - 1).map(lambda k: (k + 0.5) / n),  # mid-bucket
         st.integers(0, n - 1).map(lambda k: _bucket_top(k, n)),  # largest float of a bucket
-        st.sampled_from([0.0, 1.0]),
-        st.sampled_from(pool),  # duplicates
     )
 
 
