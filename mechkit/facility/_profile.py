@@ -7,7 +7,7 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -168,6 +168,17 @@ def as_batch(X: ArrayLike, name: str = "X", *, check_values: bool = True) -> NDA
         as_float_array(arr, name)
         check_in_range(arr, name, 0, 1)
     return arr
+
+
+def raise_for_flagged_batch(arr: NDArray[np.float64], name: str = "X") -> NoReturn:
+    """Word the error for a batch a kernel's fused input check flagged (a ``nan`` row).
+
+    Kernels that check their entries in their own pass return ``nan`` for a row holding a
+    ``nan``, an infinity or an entry outside ``[0, 1]``; the full check then names the
+    argument, the rule and the value.
+    """
+    as_batch(arr, name)
+    raise AssertionError("fused input check flagged a valid batch")  # unreachable
 
 
 # -- general domains [a, b], clipping and weights --------------------------------------

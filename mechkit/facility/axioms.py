@@ -416,7 +416,7 @@ def axiom_slacks(
     >>> [round(float(v), 12) for v in s["PF"]]
     [-0.0, -0.033333333333]
     """
-    from mechkit.facility._profile import check_clip, check_domain, prepare_batch
+    from mechkit.facility._profile import check_clip, check_domain, prepare_batch, raise_for_flagged_batch
     from solvers.facility_axioms import BUCKET_MIN_N, axiom_slacks_batch
 
     names = _axiom_names(axioms, BATCH_AXIOMS)
@@ -439,6 +439,5 @@ def axiom_slacks(
     yy = dom.to_unit_float(yy)
     out = axiom_slacks_batch(arr, yy)
     if fused and np.isnan(out[:, 0]).any():  # IFS is finite on every valid row
-        as_batch(arr)  # words the error
-        raise AssertionError("fused input check flagged a valid batch")  # unreachable
+        raise_for_flagged_batch(arr)
     return {a: np.ascontiguousarray(out[:, BATCH_AXIOMS.index(a)]) for a in names}

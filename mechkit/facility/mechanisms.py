@@ -290,7 +290,13 @@ class Mechanism:
         -------
         numpy.ndarray of shape (B,) or LotteryBatch
         """
-        from mechkit.facility._profile import as_weights, check_clip, check_domain, prepare_batch
+        from mechkit.facility._profile import (
+            as_weights,
+            check_clip,
+            check_domain,
+            prepare_batch,
+            raise_for_flagged_batch,
+        )
 
         params = self._collect(args, kwargs)
         dom, clp = check_domain(domain), check_clip(clip)
@@ -311,8 +317,7 @@ class Mechanism:
         arr = as_batch(X, check_values=False)
         out = self._batch(arr, **self._prepare(arr.shape[1], False, **params))
         if np.isnan(out).any():
-            as_batch(arr)
-            raise AssertionError("fused input check flagged a valid batch")  # unreachable
+            raise_for_flagged_batch(arr)
         return out
 
     def phantoms(self, n: int) -> list[Fraction] | None:
