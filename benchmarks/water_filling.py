@@ -17,67 +17,35 @@ Where the time goes (per-thread CPU time, 2-core EPYC znver4, 32 KiB L1d, 1 MiB 
   vectorised (``solvers.waterfill.masked_sum``: exact integer comparison of the bit
   patterns, ``reassoc`` only on the sum); about 5 ns/element at N=64 and 3 ns/element at
   N >= 1024, against 8-9 ns/element for the earlier compaction passes.
-* B2: the sweep is the interference pass plus K water-fillings (about 0.3 ms of a 5 ms
-  sweep at (100, 1024) when hot; 0.6-0.8 ms in a solve, where ``intf``, ``invd``, the caps
-  and ``p`` come back from DRAM after ``G`` has streamed through every cache level).
-  Reading ``G`` once in memory order against one ``p`` row costs the same as ``G.sum()``;
-  every variant that also touches a second L1-missing stream per element (four ``p`` rows
-  of 8 KiB for the 4-source blocks, or the ``out`` rows for 1-source passes) costs 1.5-1.7x
-  more, and k-blocking breaks the sequential stream of ``G`` (2-4x slower).  Measured:
-  ``G.sum()`` 3.0 ms, a pure ``sum G[r,q,k] p[r,k]`` stream 2.9 ms, the same with 4 sources
-  4.6 ms, the interference 4.9 ms at (100, 1024) float64.
-* B2, what was tried on 2026-11-27 (medians of interleaved runs, load 1.0-2.2, (100, 1024)
-  float64, ``G.sum()`` 2.8-3.1 ms, current interference 4.4-4.9 ms):
-
-  - the per-``q`` working set is what costs.  A read-only probe ``s += sum_i G[r+i,q,k]
-    p[r+i,k]`` runs at ``G.sum()`` speed with one ``p`` row (2.7-3.5 ms, also with four
-    ``G`` streams against that one row), and at 4.2-5.5 ms with two or four distinct ``p``
-    rows: ``B`` rows of ``G`` plus ``B`` rows of ``p`` per receiver exceed L1 from
-    ``B = 2`` at N = 1024 (16 KiB + 16 KiB), so every ``p`` line comes back from L2;
-    ``B = 1`` keeps ``p`` in L1 but streams the ``out`` rows instead (4.7 ms);
-  - receiver tiles (all sources for a tile of ``Q`` receivers: ``G[r, q0:q0+Q, :]`` is a
-    contiguous run, ``p[r]`` from L2): 6.6-8.8 ms for ``Q`` = 1, 2, 4 -- many short runs
-    of ``G`` are far slower than its memory order; k-chunks of a page (512 doubles) inside
-    4-source blocks: 9.9 ms;
-  - 8-source blocks: 7.3-9.0 ms (64 KiB of ``p`` rows); 3-source blocks: no gain;
-    2 sources x 2 receivers or 4 sources x 2 receivers (each ``p`` load used twice): equal
-    within noise in float64 (4.98-5.24 ms), 4-15% faster in float32 at N = 1024 but
-    slower at N = 64; 4 x 4: 3x slower;
-  - ``p`` block copied to a padded or interleaved buffer (against 4 KiB aliasing of the
-    8 KiB rows): no consistent gain (also N = 1000, where nothing aliases, is no faster);
-  - software prefetch of ``G`` (``llvm.prefetch``, L1 or non-temporal, 2-8 KiB ahead):
-    the chunked loop it needs costs more than the prefetch saves (5.0-7.4 ms);
-  - a receiver-major copy ``GT[q, r, k]`` (each receiver's plane contiguous, ``p`` rows
-    from L2): 6.4-7.8 ms for 1, 2 or 4 sources per pass, and the copy itself costs
-    12 ms (3.5-4x ``G.sum()``); a k-chunked copy ``Gc[c, r, q, 0:256]`` (so the 4-source
-    blocks read 2 KiB ``p`` chunks that stay in L1 while ``G`` is still read in memory
-    order): 4.5 against 5.25 ms at (100, 1024), 51.8 against 55.7 ms at (300, 1024), but
-    the copy costs 27 ms (9x ``G.sum()``) and doubles the memory;
-  - kept: the first block writes ``sigma2 + ...`` (no initialisation pass), and the sweep
-    water-fills row ``q`` as soon as the final pass (last block of four plus the ``K mod
-    4`` remaining sources, row by row) completes it, with the residual, the damping and
-    (for the cycle detector) the fingerprint of the new row while it is in L1: 5.21 ->
-    4.96 ms and 43.0 -> 40.5 ms in one interleaved run, within noise in others.
-
-  So with dense ``(K, K, N)`` float64 gains and 8 KiB rows, one sweep stays at about
-  0.53-0.62 of ``G.sum()`` here (target 0.667).  float32 vs float64 sweep: 1.42-1.62 at
-  N = 1024 (1.7-2.0 at (1000, 64)); ``G.sum()`` itself is only 1.4-1.5x faster in float32
-  and the water-filling part (float64 in both) does not shrink, so 1.7 needs an
-  interference pass at the float32 memory roofline.
-* B4: per solve at (100, 1024), rho = 0.9: 7 sweeps of 5.1-5.5 ms plus, before, about
-  5 ms of overhead: the cycle detector's fingerprint (0.17 ms per iterate, reading a
-  2.4 MB probe) and six small numpy calls per push (0.16 ms), the Nikaido-Isoda gap and
-  error bound (eight fresh ``(K, N)`` temporaries, 0.9-1.4 ms), the result copy.  Now
-  the fingerprint is computed inside the sweep, the lag comparison is one kernel
-  (``cycle_match``), the gap and bound run the same numpy operations in one scratch buffer
-  (bitwise the same values) and the work buffer is handed over instead of copied:
-  about 2 ms of overhead remain (0.9 ms of it the two ``log1p`` passes of the gap, which
-  numpy runs with SIMD; a fused numba kernel with scalar ``log1p`` took 0.9-2.1 ms, so
-  it is not faster).  Side by side (41 interleaved solves, load 1.6): numpy 57.9 ms, the
-  Jacobi solve 45.8 ms before and 42.8 ms after (Gauss-Seidel 45.6 -> 44.1 ms).  numpy's
-  Jacobi solver also takes 7 sweeps and its time moves between 52 and 74 ms with the load
-  of the other core, so the ratio is 1.32-1.54 -- at the 1.5 target only on a quiet
-  machine: the sweeps themselves (5.1-5.5 ms against numpy's 7.5-9 ms) set it.
+* B2: the sweep is the interference pass plus K water-fillings.  Since 2026-11-27 (session
+  4) it splits the receivers into one contiguous chunk per numba thread
+  (``solvers.iwf.sweep_threads``; bitwise the same result for any number of chunks, tested).
+  One thread reading ``G`` in memory order against one ``p`` row runs at ``G.sum()``
+  speed, but the 4-source blocks also pull four 8 KiB ``p`` rows per receiver from L2, which
+  cost 1.5-1.8x on one thread; every single-thread layout tried (receiver tiles, 1-, 2-, 3-
+  and 8-source blocks, 2 x 2 and 4 x 2 source x receiver blocks, padded or interleaved
+  ``p`` copies, software prefetch, receiver-major or k-chunked copies of ``G``) stayed at
+  0.53-0.62 of ``G.sum()``.  Two threads do not halve the time (DRAM, not the core, is
+  the limit) but bring a sweep to 0.87-1.05 of ``G.sum()`` at every size.
+  ``G.sum()`` is numpy's single-threaded pass, so the table also reports the sweep against
+  a two-thread numba sum of ``G`` (the machine's memory roofline with both cores): the
+  sweep runs at about 0.6-0.7 of it.
+  float32 vs float64: 1.5-1.6 at N = 1024 and 1.7-2.1 at (1000, 64).  ``p``, ``intf`` and
+  the water-filling stay float64, so per element the float32 pass still moves 12 of the 16
+  bytes the float64 pass moves through L2 (8 of them the ``p`` rows); 4 sources x 2
+  receivers (each ``p`` load used twice) gained 7% in float32 at N = 1024 but lost 38% in
+  float64 at (1000, 64), so it was not kept.
+  A numba pitfall found here: the disk cache keys a function's entries by signature, not
+  by compiler options, so a serial and a ``parallel=True`` compilation of one Python
+  function overwrite each other's entries (the float32 sweep then ran the serial code).
+  ``solvers._jit.njit`` now refuses a second compilation with other options.
+* B4: per solve at (100, 1024), rho = 0.9: 6-7 sweeps plus about 2 ms of overhead (the
+  cycle detector's fingerprint is computed inside the sweep, the lag comparison is one
+  kernel, the Nikaido-Isoda gap and error bound run in one scratch buffer, the work buffer
+  is handed over instead of copied).  With one thread the solve was 1.32-1.54x numpy's
+  Jacobi solver (its sweeps at 5.1-5.5 ms against numpy's 7.5-9 ms); with the threaded
+  sweep it is about 2.0-2.4x.  Gauss-Seidel stays serial (each user's update needs the
+  previous one): 1.3-1.4x.
 """
 
 import numpy as np
@@ -143,6 +111,27 @@ def np_async(G, noise, invd, P, p0, sched):
     return hist[sched.n_ticks % S]
 
 
+def _threaded_sum():
+    """A numba sum of ``G`` over numba's threads: the memory roofline with every core."""
+    import numba
+
+    @numba.njit(parallel=True, fastmath=True)
+    def threaded_sum(G):
+        K = G.shape[0]
+        n = numba.get_num_threads()
+        part = np.zeros(n)
+        for c in numba.prange(n):
+            acc = 0.0
+            for r in range(K):
+                for q in range(c * K // n, (c + 1) * K // n):
+                    for k in range(G.shape[2]):
+                        acc += G[r, q, k]
+            part[c] = acc
+        return part.sum()
+
+    return threaded_sum
+
+
 def dense_game(K, N, seed=0, rho=None, dtype="float64"):
     from mechkit.water_filling.examples import random_game
 
@@ -183,8 +172,12 @@ def wf_batch():
 
 # ------------------------------------------------------------------ B2
 def _jacobi_cases(K, N):
-    from solvers.iwf import jacobi_step
+    import numba
 
+    from solvers.iwf import jacobi_step, sweep_threads
+
+    nch = sweep_threads(K, N)
+    tsum = _threaded_sum()
     g64 = dense_game(K, N, seed=0)
     g32 = dense_game(K, N, seed=0, dtype="float32")
     p = g64.initial_profile()
@@ -194,14 +187,14 @@ def _jacobi_cases(K, N):
     a32 = g32._kernel_args()
 
     def sweep64():
-        jacobi_step(G, noise, invd, P, ceff, p, 1.0, out, scratch)
+        jacobi_step(G, noise, invd, P, ceff, p, 1.0, out, scratch, nch)
         return out
 
     out32 = np.empty_like(p)
     scratch32 = np.empty_like(p)
 
     def sweep32():        # preallocated like sweep64 (no page faults of fresh K x N arrays)
-        jacobi_step(*a32, p, 1.0, out32, scratch32)
+        jacobi_step(*a32, p, 1.0, out32, scratch32, nch)
         return out32
 
     size = f"K={K}, N={N}"
@@ -209,6 +202,10 @@ def _jacobi_cases(K, N):
         BenchCase(size=size, baseline=lambda: G.sum(), candidate=sweep64,
                   baseline_name="G.sum() (memory roofline)", target_ratio=1 / 1.5,
                   note=f"{K}x{K}x{N}: ratio >= 0.667 means within 1.5x of the roofline"),
+        BenchCase(size=size, baseline=lambda: tsum(G), candidate=sweep64,
+                  baseline_name=f"numba sum of G on {numba.get_num_threads()} threads",
+                  target_ratio=None, note=f"{K}x{K}x{N}: the machine's roofline with every core "
+                  "(G.sum() uses one)"),
         BenchCase(size=size, baseline=lambda: np_jacobi_sweep(G, noise, invd, P, p),
                   candidate=sweep64, baseline_name="numpy einsum sweep", target_ratio=1.0,
                   check=_close(1e-9 * N)),

@@ -32,6 +32,28 @@ __all__ = ["UNCACHED", "cache_enabled", "njit"]
 #: Qualified names of kernels that had to be compiled without an on-disk cache.
 UNCACHED: set[str] = set()
 
+#: The options each Python function was compiled with (``inline`` left out).
+_COMPILED_WITH: dict[Callable[..., Any], dict[str, Any]] = {}
+
+
+def _check_one_variant(func: Callable[..., Any], options: dict[str, Any]) -> None:
+    """Refuse a second compilation of ``func`` with other options.
+
+    numba's disk cache keys a function's entries by its file, line and signature, not by
+    the compiler options, so a serial and a ``parallel=True`` (or a strict and a
+    ``fastmath``) compilation of one Python function overwrite each other's cache entries
+    and a later process may load the other variant (seen here: a parallel float32 sweep
+    loaded the serial machine code).  ``inline`` is exempt: it changes how callers use
+    the function, not its own code.
+    """
+    key = {k: v for k, v in options.items() if k != "inline"}
+    seen = _COMPILED_WITH.setdefault(func, key)
+    if seen != key:
+        raise TypeError(
+            f"solvers._jit.njit: {func.__module__}.{func.__qualname__} is already compiled "
+            f"with options {seen}; compiling it again with {key} would share its disk-cache "
+            "entries. Give the second variant a Python function of its own.")
+
 
 def cache_enabled() -> bool:
     """Whether on-disk caching is requested (``MECHKIT_DISABLE_CACHE`` unset or ``0``)."""
@@ -39,6 +61,7 @@ def cache_enabled() -> bool:
 
 
 def _compile(func: Callable[..., Any], options: dict[str, Any]) -> Any:
+    _check_one_variant(func, options)
     if cache_enabled():
         try:
             return numba.njit(cache=True, **options)(func)

@@ -12,10 +12,21 @@ The interference-plus-noise at receiver ``q`` is
 ``intf[q, k] = sigma2[q, k] + sum_{r != q} G[r, q, k] p[r, k]`` and user ``q``'s best
 response is the water-filling of ``w = intf[q] * invd[q]`` (see :mod:`solvers.waterfill`).
 Kernels assume valid input.
+
+Threads: given ``nch > 1`` (callers pass :func:`sweep_threads`, numba's thread count from
+:data:`PAR_MIN_WORK` multiply-adds per sweep on), the Jacobi sweep and the interference
+pass split the receivers into ``nch`` contiguous chunks run on numba's threads
+(``numba.prange``).  Every element of ``intf`` and ``out`` is the same sum in the
+same order whichever chunk computes it, the residual is a maximum, and the fingerprint
+adds per-row partial sums in row order, so the results are bitwise the same for any
+number of threads (tested).  On the 2-core development machine one thread reads ``G`` at
+about ``G.sum()`` speed, so the second thread is what brings a sweep to the memory
+roofline (see ``benchmarks/water_filling.py``).
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -23,6 +34,7 @@ from solvers._jit import njit
 from solvers.waterfill import wf_row_ws
 
 __all__ = [
+    "PAR_MIN_WORK",
     "async_run",
     "cycle_match",
     "cycle_push",
@@ -30,30 +42,52 @@ __all__ = [
     "gs_sweep",
     "interference",
     "interference_blocks",
+    "interference_chunks_parallel",
     "interference_finish_row",
+    "interference_rows",
+    "jacobi_chunks_parallel",
+    "jacobi_rows",
     "jacobi_step",
     "jacobi_step_fp",
+    "sweep_threads",
     "wf_map",
 ]
 
+#: Smallest sweep (``K * K * N`` multiply-adds) worth splitting over numba's threads;
+#: below it one thread runs it (starting a parallel region costs about 5 us here).
+PAR_MIN_WORK = 1 << 16
+
+
+def sweep_threads(K: int, N: int) -> int:
+    """Receiver chunks (``nch``) for a sweep of ``K`` users and ``N`` carriers.
+
+    1 below :data:`PAR_MIN_WORK`, else numba's thread count (at most ``K``).  A plain
+    Python function (a kernel that asked numba for its thread count could not be cached
+    on disk): callers pass the result as the kernels' ``nch`` argument.
+    """
+    if K * K * N < PAR_MIN_WORK:
+        return 1
+    return max(1, min(numba.get_num_threads(), K))
+
 
 def _interference_blocks(G: NDArray[np.floating], sigma2: NDArray[np.float64],
-                         p: NDArray[np.float64], out: NDArray[np.float64], r_end: int) -> None:
-    """Sources ``0 .. r_end - 1`` (``r_end`` a multiple of 4) into every row of ``out``.
+                         p: NDArray[np.float64], out: NDArray[np.float64], r_end: int,
+                         q0: int, q1: int) -> None:
+    """Sources ``0 .. r_end - 1`` (``r_end`` a multiple of 4) into rows ``q0 .. q1 - 1`` of ``out``.
 
     Four transmitters at a time: ``out`` is read and written once per block of four
     planes ``G[r:r+4]`` (which are streamed in memory order), a quarter of the traffic of
     the plain loop; the direct term is masked by a 0/1 weight instead of a branch, and the
     first block writes ``sigma2 + ...`` (no separate initialisation pass over ``out``).
-    Does nothing when ``r_end == 0``.  The block body is written out here and again in
+    Does nothing when ``r_end == 0``.  ``G[r, q0:q1]`` is one contiguous run, so a chunk
+    of receivers still streams ``G`` in memory order.  The block body is written out here and again in
     :func:`interference_finish_row` on purpose: moving it into a shared row kernel costs a
     call per row and block of sources, measured up to 1.4x slower at (K, N) = (1000, 64)
     and no faster at N = 1024.
     """
-    K = G.shape[0]
     N = G.shape[2]
     for r in range(0, r_end, 4):
-        for q in range(K):
+        for q in range(q0, q1):
             a0 = 0.0 if q == r else 1.0
             a1 = 0.0 if q == r + 1 else 1.0
             a2 = 0.0 if q == r + 2 else 1.0
@@ -123,70 +157,114 @@ def _last_block_start(K: int) -> int:
 last_block_start = njit(_last_block_start)
 
 
-def _interference(G: NDArray[np.floating], sigma2: NDArray[np.float64],
-                  p: NDArray[np.float64], out: NDArray[np.float64]) -> None:
-    """``out[q, k] = sigma2[q, k] + sum_{r != q} G[r, q, k] * p[r, k]`` (streams ``G`` once).
+def _interference_rows(G: NDArray[np.floating], sigma2: NDArray[np.float64],
+                       p: NDArray[np.float64], out: NDArray[np.float64], q0: int, q1: int) -> None:
+    """Rows ``q0 .. q1 - 1`` of :func:`interference` (the work of one receiver chunk).
 
-    All blocks of four sources but the last (:func:`interference_blocks`), then a final
-    pass row by row (:func:`interference_finish_row`: the last block and the ``K mod 4``
-    remaining sources), the split :func:`jacobi_step` uses to water-fill each row as soon
-    as it is complete.
+    All blocks of four sources but the last over these rows (:func:`interference_blocks`),
+    then each row completed in turn (:func:`interference_finish_row`: the last block and
+    the ``K mod 4`` remaining sources).  Every element is the same sum for any split.
     """
-    K = G.shape[0]
-    r_last = last_block_start(K)
-    interference_blocks(G, sigma2, p, out, r_last)
-    for q in range(K):
+    r_last = last_block_start(G.shape[0])
+    interference_blocks(G, sigma2, p, out, r_last, q0, q1)
+    for q in range(q0, q1):
         interference_finish_row(G, sigma2, p, out, q, r_last)
 
 
 # fastmath: the kernels are sums over sources (reassociation and FMA contraction only
 # change the last bits); inputs are validated finite, so the no-NaN/inf flags are safe.
-interference = njit(fastmath=True)(_interference)
+interference_rows = njit(fastmath=True)(_interference_rows)
+
+
+def _interference_chunks_parallel(G: NDArray[np.floating], sigma2: NDArray[np.float64],
+                                  p: NDArray[np.float64], out: NDArray[np.float64],
+                                  nch: int) -> None:
+    """:func:`interference_rows` on ``nch`` contiguous receiver chunks (``numba.prange``).
+
+    A function of its own, not a second compilation of a serial body: numba's disk cache
+    keys a function's entries by signature only, so a serial and a parallel compilation of
+    one Python function overwrite each other's cache entries (seen here: the float32 sweep
+    then ran on one thread).
+    """
+    K = G.shape[0]
+    for c in numba.prange(nch):
+        interference_rows(G, sigma2, p, out, c * K // nch, (c + 1) * K // nch)
+
+
+interference_chunks_parallel = njit(parallel=True)(_interference_chunks_parallel)
+
+
+def _interference(G: NDArray[np.floating], sigma2: NDArray[np.float64],
+                  p: NDArray[np.float64], out: NDArray[np.float64], nch: int = 1) -> None:
+    """``out[q, k] = sigma2[q, k] + sum_{r != q} G[r, q, k] * p[r, k]`` (streams ``G`` once).
+
+    :func:`interference_rows` on ``nch`` receiver chunks in parallel when ``nch > 1``
+    (the values do not depend on ``nch``); the split into blocks and a final row pass is
+    the one :func:`jacobi_step` uses to water-fill each row as soon as it is complete.
+    """
+    if nch > 1:
+        interference_chunks_parallel(G, sigma2, p, out, nch)
+    else:
+        interference_rows(G, sigma2, p, out, 0, G.shape[0])
+
+
+interference = njit(_interference)
 
 
 def _wf_map(G: NDArray[np.floating], sigma2: NDArray[np.float64], invd: NDArray[np.float64],
             budgets: NDArray[np.float64], caps: NDArray[np.float64], p: NDArray[np.float64],
-            out: NDArray[np.float64], intf: NDArray[np.float64]) -> None:
-    """The simultaneous best response ``out = WF(p)`` (``intf`` is scratch of shape (K, N))."""
-    K = p.shape[0]
-    N = p.shape[1]
-    interference(G, sigma2, p, intf)
-    w = np.empty(N)
-    flags = np.empty(N, dtype=np.int8)
-    buf = np.empty(N)
-    for q in range(K):
-        for k in range(N):
-            w[k] = intf[q, k] * invd[q, k]
-        wf_row_ws(w, budgets[q], caps[q], out[q], flags, buf)
+            out: NDArray[np.float64], intf: NDArray[np.float64], nch: int = 1) -> None:
+    """The simultaneous best response ``out = WF(p)`` (``intf`` is scratch of shape (K, N)).
+
+    The undamped :func:`jacobi_step` (``intf`` receives the interference of ``p``).
+    """
+    jacobi_step(G, sigma2, invd, budgets, caps, p, 1.0, out, intf, nch)
 
 
-wf_map = njit(_wf_map)
+def _fingerprint_row(probe: NDArray[np.float64], x: NDArray[np.float64], q: int,
+                     out: NDArray[np.float64]) -> None:
+    """``out[i] = sum_k probe[i, q * N + k] * x[q, k]`` for the three probe rows (row ``q``)."""
+    N = x.shape[1]
+    j = q * N
+    a0 = 0.0
+    a1 = 0.0
+    a2 = 0.0
+    for k in range(N):
+        v = x[q, k]
+        a0 += probe[0, j + k] * v
+        a1 += probe[1, j + k] * v
+        a2 += probe[2, j + k] * v
+    out[0] = a0
+    out[1] = a1
+    out[2] = a2
 
 
-def _jacobi_step_fp(G: NDArray[np.floating], sigma2: NDArray[np.float64],
-                    invd: NDArray[np.float64], budgets: NDArray[np.float64],
-                    caps: NDArray[np.float64], p: NDArray[np.float64], alpha: float,
-                    out: NDArray[np.float64], intf: NDArray[np.float64],
-                    probe: NDArray[np.float64], fp: NDArray[np.float64]) -> float:
-    """:func:`jacobi_step` that also writes ``fingerprint(probe, out)`` to ``fp`` (length 3).
+fingerprint_row = njit(_fingerprint_row)
 
-    With ``probe.shape[1] == 0`` no fingerprint is computed (``fp`` is not touched).  The
-    three sums run over ``out`` in memory order, sequentially, exactly as
-    :func:`fingerprint` would after the step, but while each row is still in L1.
+
+def _jacobi_rows(G: NDArray[np.floating], sigma2: NDArray[np.float64],
+                 invd: NDArray[np.float64], budgets: NDArray[np.float64],
+                 caps: NDArray[np.float64], p: NDArray[np.float64], alpha: float,
+                 out: NDArray[np.float64], intf: NDArray[np.float64],
+                 probe: NDArray[np.float64], fp_rows: NDArray[np.float64], q0: int,
+                 q1: int) -> float:
+    """Rows ``q0 .. q1 - 1`` of :func:`jacobi_step_fp` (the work of one receiver chunk).
+
+    Returns the largest ``|WF(p) - p|`` over these rows and, when ``probe.shape[1] > 0``,
+    writes ``fp_rows[q]`` (:func:`fingerprint_row` of ``out``) for each of them.  Row
+    ``q`` is water-filled, compared with ``p[q]``, damped and fingerprinted as soon as
+    its interference is complete, while it is in L1.
     """
     K = p.shape[0]
     N = p.shape[1]
     with_fp = probe.shape[1] > 0
     r_last = last_block_start(K)
-    interference_blocks(G, sigma2, p, intf, r_last)
+    interference_blocks(G, sigma2, p, intf, r_last, q0, q1)
     w = np.empty(N)
     flags = np.empty(N, dtype=np.int8)
     buf = np.empty(N)
     res = 0.0
-    f0 = 0.0
-    f1 = 0.0
-    f2 = 0.0
-    for q in range(K):
+    for q in range(q0, q1):
         interference_finish_row(G, sigma2, p, intf, q, r_last)
         for k in range(N):
             w[k] = intf[q, k] * invd[q, k]
@@ -198,16 +276,60 @@ def _jacobi_step_fp(G: NDArray[np.floating], sigma2: NDArray[np.float64],
             if alpha != 1.0:
                 out[q, k] = p[q, k] + alpha * d
         if with_fp:
-            j = q * N
-            for k in range(N):
-                v = out[q, k]
-                f0 += probe[0, j + k] * v
-                f1 += probe[1, j + k] * v
-                f2 += probe[2, j + k] * v
+            fingerprint_row(probe, out, q, fp_rows[q])
+    return res
+
+
+# No fastmath: numba compiles the water-filling callees with the caller's flags (see
+# gs_sweep); only the interference kernels it calls are fast.
+jacobi_rows = njit(_jacobi_rows)
+
+
+def _jacobi_chunks_parallel(G: NDArray[np.floating], sigma2: NDArray[np.float64],
+                            invd: NDArray[np.float64], budgets: NDArray[np.float64],
+                            caps: NDArray[np.float64], p: NDArray[np.float64], alpha: float,
+                            out: NDArray[np.float64], intf: NDArray[np.float64],
+                            probe: NDArray[np.float64], fp_rows: NDArray[np.float64],
+                            res_chunks: NDArray[np.float64], nch: int) -> None:
+    """:func:`jacobi_rows` on ``nch`` contiguous receiver chunks (``numba.prange``).
+
+    Chunk ``c`` writes its residual to ``res_chunks[c]``.  A function of its own for the
+    reason given in :func:`interference_chunks_parallel`.
+    """
+    K = p.shape[0]
+    for c in numba.prange(nch):
+        res_chunks[c] = jacobi_rows(G, sigma2, invd, budgets, caps, p, alpha, out, intf, probe,
+                                    fp_rows, c * K // nch, (c + 1) * K // nch)
+
+
+jacobi_chunks_parallel = njit(parallel=True)(_jacobi_chunks_parallel)
+
+
+def _jacobi_step_fp(G: NDArray[np.floating], sigma2: NDArray[np.float64],
+                    invd: NDArray[np.float64], budgets: NDArray[np.float64],
+                    caps: NDArray[np.float64], p: NDArray[np.float64], alpha: float,
+                    out: NDArray[np.float64], intf: NDArray[np.float64],
+                    probe: NDArray[np.float64], fp: NDArray[np.float64], nch: int = 1) -> float:
+    """:func:`jacobi_step` that also writes ``fingerprint(probe, out)`` to ``fp`` (length 3).
+
+    With ``probe.shape[1] == 0`` no fingerprint is computed (``fp`` is not touched).  Runs
+    :func:`jacobi_rows` on ``nch`` receiver chunks (in parallel when ``nch > 1``); the
+    per-row fingerprints are added in row order, exactly as :func:`fingerprint` adds
+    them, so nothing depends on ``nch``.
+    """
+    K = p.shape[0]
+    with_fp = probe.shape[1] > 0
+    fp_rows = np.empty((K if with_fp else 0, 3))
+    if nch > 1:
+        res_chunks = np.empty(nch)
+        jacobi_chunks_parallel(G, sigma2, invd, budgets, caps, p, alpha, out, intf, probe,
+                               fp_rows, res_chunks, nch)
+        res = res_chunks.max()
+    else:
+        res = jacobi_rows(G, sigma2, invd, budgets, caps, p, alpha, out, intf, probe, fp_rows,
+                          0, K)
     if with_fp:
-        fp[0] = f0
-        fp[1] = f1
-        fp[2] = f2
+        sum_rows(fp_rows, fp)
     return res
 
 
@@ -217,19 +339,22 @@ jacobi_step_fp = njit(_jacobi_step_fp)
 def _jacobi_step(G: NDArray[np.floating], sigma2: NDArray[np.float64],
                  invd: NDArray[np.float64], budgets: NDArray[np.float64],
                  caps: NDArray[np.float64], p: NDArray[np.float64], alpha: float,
-                 out: NDArray[np.float64], intf: NDArray[np.float64]) -> float:
+                 out: NDArray[np.float64], intf: NDArray[np.float64], nch: int = 1) -> float:
     """``out = (1 - alpha) p + alpha WF(p)``; returns the residual ``max |WF(p) - p|``.
 
+    ``nch > 1`` splits the receivers into that many chunks run in parallel (the same
+    values for any ``nch``; see :func:`sweep_threads`).
     ``intf`` receives the interference of ``p`` (the same values as :func:`interference`).
     Row ``q`` is water-filled, compared with ``p[q]`` and damped as soon as the final pass
     of the interference completes it, while it is in L1 and while the last planes of
     ``G`` are still streaming (no separate passes over ``intf``, ``out`` and ``p``).
     """
     return jacobi_step_fp(G, sigma2, invd, budgets, caps, p, alpha, out, intf,
-                          np.empty((3, 0)), np.empty(3))
+                          np.empty((3, 0)), np.empty(3), nch)
 
 
 jacobi_step = njit(_jacobi_step)
+wf_map = njit(_wf_map)
 
 
 def _gs_sweep(G: NDArray[np.floating], sigma2: NDArray[np.float64], invd: NDArray[np.float64],
@@ -299,7 +424,7 @@ def _async_run(G: NDArray[np.floating], sigma2: NDArray[np.float64],
                caps: NDArray[np.float64], hist: NDArray[np.float64], n_start: int, n_end: int,
                ev_tick: NDArray[np.int64], ev_user: NDArray[np.int64],
                ev_delay: NDArray[np.int64], check_every: int, tol_abs: float,
-               trace: NDArray[np.float64]) -> tuple[int, int, bool]:
+               trace: NDArray[np.float64], nch: int = 1) -> tuple[int, int, bool]:
     """Simulate asynchronous IWF with bounded delays over an explicit event list.
 
     ``hist`` is a ring of ``S`` states (``S >= max delay + 2``): the state at tick ``n``
@@ -311,8 +436,9 @@ def _async_run(G: NDArray[np.floating], sigma2: NDArray[np.float64],
     ``[n_start, n_end)``).  Users without an event keep their power.  When the
     absolute tick count ``n + 1`` is a multiple of ``check_every`` (0: never) the residual
     ``max |WF(p) - p|`` is appended to ``trace`` and the run stops once it is
-    ``<= tol_abs``.  Returns ``(ticks_reached, checks_written, converged)``; the final
-    state is ``hist[ticks_reached % S]``.
+    ``<= tol_abs`` (each check is a :func:`jacobi_step` on ``nch`` receiver chunks).
+    Returns ``(ticks_reached, checks_written, converged)``; the final state is
+    ``hist[ticks_reached % S]``.
     """
     K = hist.shape[1]
     N = hist.shape[2]
@@ -350,7 +476,7 @@ def _async_run(G: NDArray[np.floating], sigma2: NDArray[np.float64],
             wf_row_ws(w, budgets[q], caps[q], hist[nxt, q], flags, buf)
             e += 1
         if check_every > 0 and (n + 1) % check_every == 0:
-            res = jacobi_step(G, sigma2, invd, budgets, caps, hist[nxt], 1.0, nxt_wf, Ifull)
+            res = jacobi_step(G, sigma2, invd, budgets, caps, hist[nxt], 1.0, nxt_wf, Ifull, nch)
             trace[n_checks] = res
             n_checks += 1
             if res <= tol_abs:
@@ -361,24 +487,35 @@ def _async_run(G: NDArray[np.floating], sigma2: NDArray[np.float64],
 async_run = njit(_async_run)
 
 
-def _fingerprint(probe: NDArray[np.float64], p: NDArray[np.float64], out: NDArray[np.float64]) -> None:
-    """``out[i] = sum_j probe[i, j] * p.ravel()[j]`` for the three probe rows (one pass over ``p``).
-
-    Replaces a BLAS ``(3, KN) @ (KN,)`` product, whose threading costs more than the
-    arithmetic on a busy 2-core machine; three sequential sums, no fast-math.
-    """
-    x = p.reshape(-1)
+def _sum_rows(rows: NDArray[np.float64], out: NDArray[np.float64]) -> None:
+    """``out[i] = rows[0, i] + rows[1, i] + ...`` for ``i < 3``, added in row order."""
     a0 = 0.0
     a1 = 0.0
     a2 = 0.0
-    for j in range(x.shape[0]):
-        v = x[j]
-        a0 += probe[0, j] * v
-        a1 += probe[1, j] * v
-        a2 += probe[2, j] * v
+    for q in range(rows.shape[0]):
+        a0 += rows[q, 0]
+        a1 += rows[q, 1]
+        a2 += rows[q, 2]
     out[0] = a0
     out[1] = a1
     out[2] = a2
+
+
+sum_rows = njit(_sum_rows)
+
+
+def _fingerprint(probe: NDArray[np.float64], p: NDArray[np.float64], out: NDArray[np.float64]) -> None:
+    """``out[i] = sum_j probe[i, j] * p.ravel()[j]`` for the three probe rows (one pass over ``p``).
+
+    ``p`` has shape (K, N).  Each row's three sums (:func:`fingerprint_row`, sequential,
+    no fast-math) are added in row order -- the order :func:`jacobi_step_fp` uses when
+    its rows are computed on several threads.  Replaces a BLAS ``(3, KN) @ (KN,)``
+    product, whose threading costs more than the arithmetic on a busy 2-core machine.
+    """
+    rows = np.empty((p.shape[0], 3))
+    for q in range(p.shape[0]):
+        fingerprint_row(probe, p, q, rows[q])
+    sum_rows(rows, out)
 
 
 fingerprint = njit(_fingerprint)

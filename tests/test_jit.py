@@ -35,6 +35,23 @@ def test_njit_compiles_and_keeps_py_func(monkeypatch):
     assert triple(1.0) == 3.0
 
 
+def test_one_function_is_compiled_with_one_set_of_options(monkeypatch):
+    """A second compilation with other options would share the first one's disk-cache
+    entries (numba keys them by signature only), so the wrapper refuses it."""
+    monkeypatch.setenv("MECHKIT_DISABLE_CACHE", "1")
+
+    def body(x):
+        return x + 1.0
+
+    serial = jit.njit(body)
+    assert jit.njit(inline="always")(body)(1.0) == 2.0    # inline: same code, allowed
+    with pytest.raises(TypeError, match="already compiled with options"):
+        jit.njit(parallel=True)(body)
+    with pytest.raises(TypeError, match="disk-cache"):
+        jit.njit(fastmath=True)(body)
+    assert serial(1.0) == 2.0
+
+
 def test_njit_rejects_cache_argument_and_positional_options():
     with pytest.raises(TypeError, match="manages caching"):
         jit.njit(cache=True)

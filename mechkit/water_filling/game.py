@@ -389,11 +389,11 @@ class PowerGame:
         >>> ping_pong_game(2.0).interference([[1.0, 0.0], [0.0, 1.0]]).tolist()
         [[0.1, 2.1], [2.1, 0.1]]
         """
-        from solvers.iwf import interference
+        from solvers.iwf import interference, sweep_threads
 
         pv = self._powers(p)
         out = np.empty((self.K, self.N))
-        interference(self._G, self._noise, pv, out)
+        interference(self._G, self._noise, pv, out, sweep_threads(self.K, self.N))
         return out
 
     def normalized_interference(self, p: ArrayLike) -> NDArray[np.float64]:
@@ -451,11 +451,11 @@ class PowerGame:
         >>> ping_pong_game().wf_map([[1.0, 0.0], [1.0, 0.0]]).tolist()
         [[0.0, 1.0], [0.0, 1.0]]
         """
-        from solvers.iwf import wf_map
+        from solvers.iwf import sweep_threads, wf_map
 
         pv = self._powers(p)
         out = np.empty_like(pv)
-        wf_map(*self._kernel_args(), pv, out, np.empty_like(pv))
+        wf_map(*self._kernel_args(), pv, out, np.empty_like(pv), sweep_threads(self.K, self.N))
         return out
 
     def ne_residual(self, p: ArrayLike) -> float:

@@ -510,7 +510,7 @@ def solve_nash(
     >>> bad.status, bad.cycle_period
     ('cycling', 2)
     """
-    from solvers.iwf import async_run, gs_sweep, interference, jacobi_step, jacobi_step_fp
+    from solvers.iwf import async_run, gs_sweep, interference, jacobi_step, jacobi_step_fp, sweep_threads
 
     if not isinstance(game, PowerGame):
         raise InvalidInputError(f"game: must be a PowerGame; got {type(game).__name__}")
@@ -549,6 +549,7 @@ def solve_nash(
     p = np.ascontiguousarray(p, dtype=np.float64)
     game.warn_if_no_guarantee(stacklevel=2)
     args = game._kernel_args()
+    nch = sweep_threads(K, N)            # receiver chunks per sweep (results do not depend on it)
     intf = np.empty((K, N))
     nxt = np.empty((K, N))
 
@@ -564,7 +565,7 @@ def solve_nash(
         if known is None:
             br = np.empty((K, N))
             intf_p = np.empty((K, N))
-            res = float(jacobi_step(*args, pf, 1.0, br, intf_p))
+            res = float(jacobi_step(*args, pf, 1.0, br, intf_p, nch))
         else:
             res, br, intf_p = known
         final_status = status
@@ -598,7 +599,7 @@ def solve_nash(
         hist[0] = p
         trace = np.empty(sched.n_ticks // ce + 1)
         ticks, nchk, done = async_run(*args, hist, 0, sched.n_ticks, sched.ticks, sched.users,
-                                      sched.delays, ce, tol_abs, trace)
+                                      sched.delays, ce, tol_abs, trace, nch)
         status = "converged" if done else "max_iter"
         return finish(status, hist[ticks % hist.shape[0]], int(ticks), trace[:nchk],
                       "residual@check")
@@ -615,15 +616,15 @@ def solve_nash(
 
         def det_step(x: NDArray[np.float64]) -> NDArray[np.float64]:
             y = np.empty_like(x)
-            jacobi_step(*args, x, alpha0, y, np.empty_like(x))
+            jacobi_step(*args, x, alpha0, y, np.empty_like(x), nch)
             return y
 
         for n in range(n_max):
             a = alpha_fn(n)
             if detector is not None:     # the step also fingerprints the next iterate
-                r = jacobi_step_fp(*args, p, a, nxt, intf, detector.probe, detector.fp[n + 1])
+                r = jacobi_step_fp(*args, p, a, nxt, intf, detector.probe, detector.fp[n + 1], nch)
             elif rng is None:
-                r = jacobi_step(*args, p, a, nxt, intf)
+                r = jacobi_step(*args, p, a, nxt, intf, nch)
             else:
                 r = _noisy_jacobi(game, p, a, noise_s, rng, nxt, intf)
             trace_list.append(r)
@@ -654,21 +655,21 @@ def solve_nash(
     def gs_step(x: NDArray[np.float64]) -> NDArray[np.float64]:
         y = x.copy()
         II = np.empty_like(x)
-        interference(game.gains, game.noise, y, II)
+        interference(game.gains, game.noise, y, II, nch)
         gs_sweep(*args, y, II, ordv, alpha0)
         return y
 
-    interference(game.gains, game.noise, p, intf)
+    interference(game.gains, game.noise, p, intf, nch)
     for n in range(n_max):
         step = gs_sweep(*args, p, intf, ordv, alpha_fn(n))
         trace_list.append(step)
         if step <= tol_abs:
-            r = jacobi_step(*args, p, 1.0, nxt, intf)      # leaves the interference of p in intf
+            r = jacobi_step(*args, p, 1.0, nxt, intf, nch)  # leaves the interference of p in intf
             if r <= tol_abs:
                 return finish("converged", p, n + 1, trace_list, "step", known=(r, nxt, intf),
                               owned=True)
         if (n + 1) % 64 == 0:
-            interference(game.gains, game.noise, p, intf)   # refresh the incremental sums
+            interference(game.gains, game.noise, p, intf, nch)   # refresh the incremental sums
         if detector is not None:
             lag = detector.push(n + 1, p)
             if lag is not None:
@@ -712,9 +713,10 @@ def _run_async_seeded(game: PowerGame, p: NDArray[np.float64], rng: np.random.Ge
                       n_max: int, p_update: float, D: int, check_every: int, tol_abs: float,
                       finish: Callable[..., NashResult]) -> NashResult:
     """Seeded async run, drawing the schedule in chunks (same stream as :func:`make_schedule`)."""
-    from solvers.iwf import async_run
+    from solvers.iwf import async_run, sweep_threads
 
     K, N = game.K, game.N
+    nch = sweep_threads(K, N)
     hist = np.empty((D + 2, K, N))
     hist[0] = p
     chunk = max(256, 8 * check_every)
@@ -725,7 +727,7 @@ def _run_async_seeded(game: PowerGame, p: NDArray[np.float64], rng: np.random.Ge
         t, u, d = _draw_events(rng, K, n, n1, p_update, D)
         trace = np.empty((n1 - n) // check_every + 2)
         reached, nchk, done = async_run(*game._kernel_args(), hist, n, n1, t, u, d, check_every,
-                                        tol_abs, trace)
+                                        tol_abs, trace, nch)
         traces.append(trace[:nchk].copy())
         if done:
             return finish("converged", hist[reached % (D + 2)], int(reached),
@@ -738,12 +740,12 @@ def _noisy_jacobi(game: PowerGame, p: NDArray[np.float64], alpha: float, s: floa
                   rng: np.random.Generator, out: NDArray[np.float64], intf: NDArray[np.float64]
                   ) -> float:
     """One Jacobi step with multiplicatively perturbed interference; returns the true residual."""
-    from solvers.iwf import interference, jacobi_step
+    from solvers.iwf import jacobi_step, sweep_threads
     from solvers.waterfill import wf_rows_select
 
     G, noise, invd, P, ceff = game._kernel_args()
-    true_res = float(jacobi_step(G, noise, invd, P, ceff, p, 1.0, out, intf))
-    interference(G, noise, p, intf)
+    true_res = float(jacobi_step(G, noise, invd, P, ceff, p, 1.0, out, intf,
+                                 sweep_threads(game.K, game.N)))
     meas = intf * np.exp(s * rng.standard_normal(intf.shape) - s * s / 2.0)
     W = np.ascontiguousarray(np.where(invd > 0, meas * invd, 1.0))
     wf_rows_select(W, P.copy(), ceff.copy(), out, np.empty(game.K))

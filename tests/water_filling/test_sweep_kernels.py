@@ -25,9 +25,11 @@ from solvers.iwf import (
     fingerprint,
     interference,
     interference_blocks,
+    interference_chunks_parallel,
     interference_finish_row,
     jacobi_step,
     jacobi_step_fp,
+    sweep_threads,
 )
 from solvers.waterfill import wf_row_ws
 from tests.water_filling.oracles import interference_oracle, wf_map_oracle
@@ -74,7 +76,7 @@ def test_interference_split_equals_the_triple_loop(gp, r_split):
     for blocks, row in ((interference_blocks, interference_finish_row),
                         (interference_blocks.py_func, interference_finish_row.py_func)):
         out = np.full((K, N), np.nan)
-        blocks(G, noise, p, out, r0)
+        blocks(G, noise, p, out, r0, 0, K)
         for q in range(K):
             row(G, noise, p, out, q, r0)
         np.testing.assert_allclose(out, ref, rtol=1e-13, atol=0)
@@ -110,6 +112,72 @@ def test_fused_jacobi_step_equals_the_unfused_sweep(gp, alpha):
         out = np.empty((K, N))
         jacobi_step(*args, p, 1.0, out, np.empty((K, N)))
         np.testing.assert_allclose(out, ref, rtol=0, atol=1e-9)
+
+
+@given(games(), st.integers(2, 16), st.sampled_from([1.0, 0.5]))
+def test_receiver_chunks_change_no_bit(gp, nch, alpha):
+    """Any number of receiver chunks, run in parallel or one after another, gives bitwise
+    the serial sweep: the same interference, powers, residual and fingerprint (per-row
+    sums added in row order), so a result never depends on the thread count."""
+    game, p = gp
+    args = game._kernel_args()
+    G, noise = args[:2]
+    K, N = p.shape
+    probe = np.random.default_rng(K * 7 + N).standard_normal((3, K * N))
+    ref_out, ref_intf, ref_fp = np.empty((K, N)), np.empty((K, N)), np.empty(3)
+    ref_res = jacobi_step_fp(*args, p, alpha, ref_out, ref_intf, probe, ref_fp, 1)
+    expect = np.empty(3)
+    fingerprint(probe, ref_out, expect)
+    np.testing.assert_array_equal(ref_fp, expect)
+    for fn in (jacobi_step_fp, jacobi_step_fp.py_func):
+        out, intf, fp = np.empty((K, N)), np.full((K, N), np.nan), np.empty(3)
+        res = fn(*args, p, alpha, out, intf, probe, fp, nch)
+        np.testing.assert_array_equal(out, ref_out)
+        np.testing.assert_array_equal(intf, ref_intf)
+        np.testing.assert_array_equal(fp, ref_fp)
+        assert res == ref_res
+    for kernel in (interference, interference.py_func, interference_chunks_parallel,
+                   interference_chunks_parallel.py_func):
+        intf = np.full((K, N), np.nan)
+        kernel(G, noise, p, intf, nch)
+        np.testing.assert_array_equal(intf, ref_intf)
+
+
+def test_sweep_threads_splits_only_large_sweeps():
+    import numba
+
+    assert sweep_threads(3, 1000) == 1                 # 9,000 multiply-adds: one thread
+    assert sweep_threads(100, 1024) == min(numba.get_num_threads(), 100)
+    assert sweep_threads(1, 10**6) == 1                # a single receiver cannot be split
+
+
+@pytest.mark.parametrize("nch", [2, 3])
+def test_chunked_solves_equal_serial_solves(monkeypatch, nch):
+    """The solvers pass :func:`sweep_threads` to the sweeps; with the receivers split into
+    ``nch`` chunks (run on numba's threads) every schedule gives bitwise the serial result:
+    status, iterations, powers, trace and gap."""
+    import solvers.iwf
+    from mechkit.water_filling.examples import random_game
+
+    g = random_game(12, 64, rho=0.9, seed=5)
+
+    def solve_all():
+        return [solve_nash(g, "jacobi"), solve_nash(g, "jacobi", damping=0.7),
+                solve_nash(g, "gauss_seidel"), solve_nash(g, "async", seed=3, p_update=0.5),
+                g.wf_map(g.initial_profile()), g.interference(g.initial_profile())]
+
+    monkeypatch.setattr(solvers.iwf, "sweep_threads", lambda K, N: 1)
+    serial = solve_all()
+    monkeypatch.setattr(solvers.iwf, "sweep_threads", lambda K, N: nch)
+    chunked = solve_all()
+    for a, b in zip(serial[:4], chunked[:4], strict=True):
+        assert a.status == b.status == "converged"
+        assert a.iterations == b.iterations
+        np.testing.assert_array_equal(a.p, b.p)
+        np.testing.assert_array_equal(a.trace, b.trace)
+        assert a.rate_gap == b.rate_gap
+    for a, b in zip(serial[4:], chunked[4:], strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 class NumpyDetector:
