@@ -497,6 +497,14 @@ def solve_nash(
     NoGuaranteeWarning
         When ``rho(S^max) >= 1`` (not an error: the run may still converge).
 
+    Notes
+    -----
+    From ``K * K * N >= 65536`` multiply-adds per sweep (:data:`solvers.iwf.PAR_MIN_WORK`)
+    the Jacobi sweeps, the interference passes and the final residual split the receivers
+    over numba's threads.  Every number in the result is bitwise the same for any thread
+    count; ``numba.set_num_threads(1)`` (or ``NUMBA_NUM_THREADS=1``) keeps a run on one
+    core.  Gauss-Seidel and asynchronous updates stay sequential.
+
     Examples
     --------
     >>> from mechkit.water_filling.examples import cyclic_game, ping_pong_game

@@ -33,7 +33,7 @@ def _edge_value(n: int, pool: list[float]) -> st.SearchStrategy[float]:
         st.integers(0, n).map(lambda k: k / n),  # exactly on a phantom
         st.integers(1, n).map(lambda k: float(np.nextafter(k / n, 0.0))),  # one ulp below
         st.integers(0, n - 1).map(lambda k: float(np.nextafter(k / n, 1.0))),  # one ulp above
-        st.sampled_from([0.0, 1.0]),
+        st.sampled_from([0.0, -0.0, 1.0]),
         st.sampled_from(pool),  # duplicates
     )
 
@@ -198,6 +198,29 @@ def test_up_counting_form_large_bucket(n):
     want = _up_oracle(X)
     assert np.array_equal(K.uniform_phantom_batch(X), want)
     assert np.array_equal(K.uniform_phantom_batch.py_func(X), want)
+
+
+@pytest.mark.parametrize("n", [40, 101])
+def test_up_counting_form_signed_zeros(n):
+    # the bucket's extremes are found on the bit patterns, where -0.0 (bits 1 << 63) sorts
+    # first; it must come out as the value 0 (rows with a report at 0 sit on a bucket edge,
+    # so the exact check also runs on them)
+    rng = np.random.default_rng(n)
+    X = rng.random((6, n))
+    X[0] = -0.0                                   # every report -0.0
+    X[1, : n // 2] = -0.0                         # -0.0 and 0.0 mixed in bucket 0
+    X[1, n // 2:] = 0.0
+    X[2, : 3 * n // 4] = -0.0                     # the median in bucket 0, j inside it
+    X[3, ::2] = -0.0
+    X[4, : n // 2 + 1] = 0.0
+    X[4, n // 2 + 1:] = -0.0
+    X = np.ascontiguousarray(X)
+    want = _up_oracle(X)
+    for kernel in (K.uniform_phantom_batch, K.uniform_phantom_batch.py_func,
+                   K.uniform_phantom_batch_parallel):
+        got = kernel(X)
+        assert not np.isnan(got).any()
+        assert np.array_equal(got, want)
 
 
 @pytest.mark.parametrize(("B", "n"), [(6000, 11), (1200, 57), (70, 1001)])
