@@ -7,16 +7,21 @@ residual 1e-10 at (K, N) = (100, 1024), rho = 0.9 for every schedule vs a numpy 
 solver; B5 asynchronous simulation vs a numpy + Python loop.  Dense gains are
 transmitter-major ``G[r, q, k]`` (the mechkit convention).
 
-B1 is sensitive to allocator state (numpy's large temporaries may be page-faulted afresh or
-reused); both sides run interleaved after a warm-up in the same process, which puts the
-baseline in its warm (reused-allocation) state.
+B1 is sensitive to allocator state: glibc serves numpy's large temporaries either from
+fresh ``mmap`` pages (page-faulted on every call) or from reused heap memory, depending on
+what the process freed before, and the baseline moves 3-4x with it (2.4-3.2 ms against
+9-13 ms at (4096, 64)).  The B1 cases therefore pin glibc's mmap and trim thresholds high
+(``mallopt``), which puts the baseline in its fast, reused-allocation state; the setting
+stays for the rest of the process, where it can only make numpy baselines faster.
 
 Where the time goes (per-thread CPU time, 2-core EPYC znver4, 32 KiB L1d, 1 MiB L2):
 
 * B1: the selection kernel makes whole-row Michelot passes whose count-and-sum is
   vectorised (``solvers.waterfill.masked_sum``: exact integer comparison of the bit
   patterns, ``reassoc`` only on the sum); about 5 ns/element at N=64 and 3 ns/element at
-  N >= 1024, against 8-9 ns/element for the earlier compaction passes.
+  N >= 1024, against 8-9 ns/element for the earlier compaction passes, on one thread.
+  ``water_fill_batch`` splits the rows over numba's threads from 16384 entries on
+  (``solvers.waterfill.batch_threads``), about 1.6-1.9x faster on two cores.
 * B2: the sweep is the interference pass plus K water-fillings.  Since 2026-11-27 (session
   4) it splits the receivers into one contiguous chunk per numba thread
   (``solvers.iwf.sweep_threads``; bitwise the same result for any number of chunks, tested).
@@ -29,7 +34,7 @@ Where the time goes (per-thread CPU time, 2-core EPYC znver4, 32 KiB L1d, 1 MiB 
   the limit) but bring a sweep to 0.87-1.05 of ``G.sum()`` at every size.
   ``G.sum()`` is numpy's single-threaded pass, so the table also reports the sweep against
   a two-thread numba sum of ``G`` (the machine's memory roofline with both cores): the
-  sweep runs at about 0.6-0.7 of it.
+  sweep runs at about 0.6-0.9 of it.
   float32 vs float64: 1.5-1.6 at N = 1024 and 1.7-2.1 at (1000, 64).  ``p``, ``intf`` and
   the water-filling stay float64, so per element the float32 pass still moves 12 of the 16
   bytes the float64 pass moves through L2 (8 of them the ``p`` rows); 4 sources x 2
@@ -144,14 +149,34 @@ def _close(atol):
     return check
 
 
+def _pin_allocator():
+    """Keep glibc from returning large blocks to the OS (numpy's temporaries are reused).
+
+    Returns whether the thresholds were set (False off glibc).
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError, TypeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(mallopt(m_mmap_threshold, 1 << 30)) and bool(mallopt(m_trim_threshold, 1 << 30))
+
+
 # ------------------------------------------------------------------ B1
 @benchmark(name="water_filling.wf_batch", domain="water_filling",
            description="B1: batched water-filling, numba selection vs vectorised numpy sort")
 def wf_batch():
-    from solvers.waterfill import wf_rows_select
+    from solvers.waterfill import batch_threads, wf_rows_select
 
+    pinned = _pin_allocator()
     cases = []
     for B, N in ((4096, 64), (512, 1024), (128, 4096)):
+        nch = batch_threads(B, N)     # as water_fill_batch: rows over numba's threads
         rng = as_generator(0)
         W = rng.exponential(1.0, (B, N)) * 10 ** rng.uniform(-1, 1, (B, N))
         P = rng.uniform(0.1, 10, B) * N / 16
@@ -159,14 +184,15 @@ def wf_batch():
         out = np.empty_like(W)
         lv = np.empty(B)
 
-        def cand(W=W, P=P, C=C, out=out, lv=lv):
-            wf_rows_select(W, P, C, out, lv)
+        def cand(W=W, P=P, C=C, out=out, lv=lv, nch=nch):
+            wf_rows_select(W, P, C, out, lv, nch)
             return out
 
         cases.append(BenchCase(
             size=f"B={B}, N={N}", baseline=lambda W=W, P=P: np_wf_rows(W, P)[0], candidate=cand,
             baseline_name="numpy vectorised sort", target_ratio=2.0, check=_close(1e-9 * N),
-            note="ns/element in the table: time / (B N)"))
+            note=(f"ns/element in the table: time / (B N); rows on {nch} thread(s); allocator "
+                  + ("pinned (baseline in its fast state)" if pinned else "not pinned (no glibc)"))))
     return cases
 
 

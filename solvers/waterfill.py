@@ -27,20 +27,39 @@ Kernels take contiguous float64 arrays and assume valid input (``w > 0``, ``c >=
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
 from solvers._jit import njit
 
 __all__ = [
+    "PAR_MIN_ELEMENTS",
+    "batch_threads",
     "masked_sum",
     "plain_sum",
     "wf_row_select",
     "wf_row_sort",
     "wf_row_ws",
     "wf_rows_select",
+    "wf_rows_select_parallel",
     "wf_rows_sort",
 ]
+
+#: Smallest batch (rows x carriers) whose rows are split over numba's threads: about
+#: 50-150 us of work, against about 5 us to start a parallel region.
+PAR_MIN_ELEMENTS = 1 << 14
+
+
+def batch_threads(B: int, N: int) -> int:
+    """Row chunks (``nch``) for a batch of ``B`` rows of ``N`` carriers.
+
+    1 below :data:`PAR_MIN_ELEMENTS`, else numba's thread count (at most ``B``).  A plain
+    Python function: a kernel that asked numba for its thread count could not be cached.
+    """
+    if B * N < PAR_MIN_ELEMENTS:
+        return 1
+    return max(1, min(numba.get_num_threads(), B))
 
 
 def _edge_cases(w: NDArray[np.float64], budget: float, cap: NDArray[np.float64],
@@ -408,15 +427,49 @@ def _wf_row_sort(w: NDArray[np.float64], budget: float, cap: NDArray[np.float64]
 wf_row_sort = njit(_wf_row_sort)
 
 
-def _wf_rows_select(W: NDArray[np.float64], budgets: NDArray[np.float64],
-                    caps: NDArray[np.float64], P: NDArray[np.float64],
-                    levels: NDArray[np.float64]) -> None:
-    """Row-wise :func:`wf_row_select`: ``P[b]`` and ``levels[b]`` for each row ``W[b]``."""
+def _wf_rows_select_range(W: NDArray[np.float64], budgets: NDArray[np.float64],
+                          caps: NDArray[np.float64], P: NDArray[np.float64],
+                          levels: NDArray[np.float64], lo: int, hi: int) -> None:
+    """:func:`wf_row_select` of rows ``lo .. hi - 1``: ``P[b]`` and ``levels[b]``."""
     n = W.shape[1]
     flags = np.empty(n, dtype=np.int8)
     buf = np.empty(n)
-    for b in range(W.shape[0]):
+    for b in range(lo, hi):
         levels[b] = wf_row_ws(W[b], budgets[b], caps[b], P[b], flags, buf)
+
+
+wf_rows_select_range = njit(_wf_rows_select_range)
+
+
+def _wf_rows_select_parallel(W: NDArray[np.float64], budgets: NDArray[np.float64],
+                             caps: NDArray[np.float64], P: NDArray[np.float64],
+                             levels: NDArray[np.float64], nch: int) -> None:
+    """:func:`wf_rows_select_range` on ``nch`` contiguous chunks of rows (``numba.prange``).
+
+    A function of its own (not a parallel compilation of a serial body, which would share
+    its disk-cache entries; see :mod:`solvers._jit`).  Rows are independent: the result is
+    bitwise the same for any ``nch``.
+    """
+    B = W.shape[0]
+    for c in numba.prange(nch):
+        wf_rows_select_range(W, budgets, caps, P, levels, c * B // nch, (c + 1) * B // nch)
+
+
+wf_rows_select_parallel = njit(parallel=True)(_wf_rows_select_parallel)
+
+
+def _wf_rows_select(W: NDArray[np.float64], budgets: NDArray[np.float64],
+                    caps: NDArray[np.float64], P: NDArray[np.float64],
+                    levels: NDArray[np.float64], nch: int = 1) -> None:
+    """Row-wise :func:`wf_row_select`: ``P[b]`` and ``levels[b]`` for each row ``W[b]``.
+
+    ``nch > 1`` splits the rows into that many chunks run on numba's threads (callers pass
+    :func:`batch_threads`); the result does not depend on ``nch``.
+    """
+    if nch > 1:
+        wf_rows_select_parallel(W, budgets, caps, P, levels, nch)
+    else:
+        wf_rows_select_range(W, budgets, caps, P, levels, 0, W.shape[0])
 
 
 wf_rows_select = njit(_wf_rows_select)

@@ -204,13 +204,19 @@ def water_fill_batch(
     WaterFilling
         ``p`` of shape ``(B, N)``, ``level`` and ``binding`` of shape ``(B,)``.
 
+    Notes
+    -----
+    With ``method="select"`` and at least ``B * N >= 16384`` entries
+    (:data:`solvers.waterfill.PAR_MIN_ELEMENTS`) the rows are split over numba's threads;
+    the result is bitwise the same for any thread count.
+
     Examples
     --------
     >>> r = water_fill_batch([[1, 4, 6, 3], [5, 4, 3, 6]], [10, 5])
     >>> r.p[0].tolist(), r.level.round(4).tolist()
     ([5.0, 2.0, 0.0, 3.0], [6.0, 5.6667])
     """
-    from solvers.waterfill import wf_rows_select, wf_rows_sort
+    from solvers.waterfill import batch_threads, wf_rows_select, wf_rows_sort
 
     Wv = _check_w(W, "W", 2)
     B = Wv.shape[0]
@@ -226,7 +232,10 @@ def water_fill_batch(
     _idle_check(Wv, c, bv, allow_idle)
     P = np.empty_like(Wv)
     levels = np.empty(B)
-    (wf_rows_select if method == "select" else wf_rows_sort)(Wv, bv, c, P, levels)
+    if method == "select":
+        wf_rows_select(Wv, bv, c, P, levels, batch_threads(B, Wv.shape[1]))
+    else:
+        wf_rows_sort(Wv, bv, c, P, levels)
     usable = np.isfinite(Wv) & (c > 0)
     binding = (bv > 0) & (np.where(usable, c, 0.0).sum(axis=1) > bv)
     return WaterFilling(P, levels, binding)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from mechkit.errors import InvalidInputError
 from mechkit.water_filling import kkt_residual, water_fill, water_fill_batch
-from solvers.waterfill import wf_row_select, wf_row_sort, wf_rows_select, wf_rows_sort
+from solvers.waterfill import batch_threads, wf_row_select, wf_row_sort, wf_rows_select, wf_rows_sort
 from tests.water_filling.oracles import wf_bisection, wf_kkt_enumeration
 
 METHODS = ("select", "sort")
@@ -187,6 +187,32 @@ def test_batch_equals_rows(problems):
     wf_rows_select.py_func(W, B, C, P1, L1)
     wf_rows_sort(W, B, C, P2, L2)
     np.testing.assert_allclose(P1, P2, rtol=0, atol=1e-9 * max(1.0, float(np.max(B))))
+    # rows split into chunks on numba's threads: bitwise the serial rows, for any split
+    for nch in (2, 3, len(B) + 2):
+        for fn in (wf_rows_select, wf_rows_select.py_func):
+            P3, L3 = np.full_like(W, np.nan), np.full(len(B), np.nan)
+            fn(W, B, C, P3, L3, nch)
+            np.testing.assert_array_equal(P3, P1)
+            np.testing.assert_array_equal(L3, L1)
+
+
+def test_batch_threads_split_only_large_batches(monkeypatch):
+    import numba
+
+    import solvers.waterfill
+
+    assert batch_threads(10, 64) == 1
+    assert batch_threads(4096, 64) == min(numba.get_num_threads(), 4096)
+    assert batch_threads(1, 10**6) == 1
+    # water_fill_batch with its rows split three ways equals the serial call
+    rng = np.random.default_rng(3)
+    W = rng.exponential(1.0, (7, 9))
+    W[2, 3] = np.inf
+    serial = water_fill_batch(W, 2.0)
+    monkeypatch.setattr(solvers.waterfill, "batch_threads", lambda B, N: 3)
+    split = water_fill_batch(W, 2.0)
+    np.testing.assert_array_equal(split.p, serial.p)
+    np.testing.assert_array_equal(split.level, serial.level)
 
 
 @given(st.lists(finite_w, min_size=2, max_size=6), st.floats(1e-3, 1e3), st.integers(0, 5),
