@@ -11,8 +11,9 @@ B1 is sensitive to allocator state: glibc serves numpy's large temporaries eithe
 fresh ``mmap`` pages (page-faulted on every call) or from reused heap memory, depending on
 what the process freed before, and the baseline moves 3-4x with it (2.4-3.2 ms against
 9-13 ms at (4096, 64)).  The B1 cases therefore pin glibc's mmap and trim thresholds high
-(``mallopt``), which puts the baseline in its fast, reused-allocation state; the setting
-stays for the rest of the process, where it can only make numpy baselines faster.
+(``mallopt``), which puts the baseline in its fast, reused-allocation state; B2-B5 do the
+same (their numpy baselines allocate large temporaries too).  The setting stays for the
+rest of the process, where it can only make numpy baselines faster.
 
 Where the time goes (per-thread CPU time, 2-core EPYC znver4, 32 KiB L1d, 1 MiB L2):
 
@@ -202,6 +203,7 @@ def _jacobi_cases(K, N):
 
     from solvers.iwf import jacobi_step, sweep_threads
 
+    _pin_allocator()
     nch = sweep_threads(K, N)
     tsum = _threaded_sum()
     g64 = dense_game(K, N, seed=0)
@@ -250,6 +252,7 @@ for _K, _N in ((100, 1024), (1000, 64), (300, 1024)):
 def _gs_case(K, N):
     from solvers.iwf import gs_sweep
 
+    _pin_allocator()
     g = dense_game(K, N, seed=0)
     G, noise, invd, P, ceff = g._kernel_args()
     p = g.initial_profile()
@@ -279,6 +282,7 @@ for _K, _N in ((100, 64), (100, 1024), (1000, 64), (300, 1024)):
 def full_solve():
     from mechkit.water_filling import solve_nash
 
+    _pin_allocator()
     K, N = 100, 1024
     g = dense_game(K, N, seed=0, rho=0.9)
     G, noise, invd, P, _ = g._kernel_args()
@@ -307,6 +311,7 @@ def full_solve():
 def async_sim():
     from mechkit.water_filling import make_schedule, solve_nash
 
+    _pin_allocator()
     K, N, T = 20, 64, 10_000
     g = dense_game(K, N, seed=0, rho=0.9)
     G, noise, invd, P, _ = g._kernel_args()
