@@ -34,26 +34,28 @@ def _equal(a, b) -> None:
            description="batched Uniform Phantom vs vectorised np.partition")
 def bench_up_batch():
     from mechkit.facility import uniform_phantom
-    from solvers.medians import NET_N, uniform_phantom_batch_parallel
+    from solvers.medians import NET_N, PAR_MIN_AGENTS, uniform_phantom_batch
 
     cases = []
     for B, n in UP_SIZES:
         X = _profiles(B, n)
         form = (f"sorting network on blocks of rows (n <= {NET_N})" if n <= NET_N
                 else "O(n) counting form, exact check of rows near a bucket edge")
+        threads = "numba's threads" if B * n >= PAR_MIN_AGENTS else "one core"
         cases.append(BenchCase(
             size=f"B={B}, n={n}", baseline=lambda X=X: up_partition(X),
             candidate=lambda X=X: uniform_phantom.batch(X),
             baseline_name="numpy np.partition on [X | phantoms]", target_ratio=5.0, check=_equal,
-            note=f"one core, {form}" + ("; the design note asks >= 10x at n = 11" if n == 11 else "")))
-        # report only: the opt-in parallel kernel (numba prange over row chunks, same rows).
-        # Faster on an idle 2-core machine; on a loaded one a parallel region waits for a
-        # descheduled thread and this row can be several times slower than the one above.
+            note=f"uniform_phantom.batch on {threads}, {form}"
+            + ("; the design note asks >= 10x at n = 11" if n == 11 else "")))
+        # report only: the same kernel on one core (what uniform_phantom.batch ran before it
+        # split large batches over numba's threads; on a loaded machine a parallel region
+        # can wait for a descheduled thread, and this row shows the one-core speed)
         cases.append(BenchCase(
             size=f"B={B}, n={n}", baseline=lambda X=X: up_partition(X),
-            candidate=lambda X=X: uniform_phantom_batch_parallel(X),
+            candidate=lambda X=X: uniform_phantom_batch(X),
             baseline_name="numpy np.partition on [X | phantoms]", target_ratio=None, check=_equal,
-            note="report only: uniform_phantom_batch_parallel (prange, both cores; load-sensitive)"))
+            note="report only: uniform_phantom_batch (one core)"))
     return cases
 
 
@@ -76,11 +78,8 @@ def axioms_numpy_loop(X: np.ndarray, y: np.ndarray) -> np.ndarray:
            description="batched IFS+UFS+PF slacks vs a per-profile numpy loop")
 def bench_axioms_batch():
     from mechkit.facility import axiom_slacks, uniform_phantom
-    from solvers.facility_axioms import (
-        BUCKET_MIN_N,
-        axiom_slacks_batch_parallel,
-        axiom_slacks_batch_sorted,
-    )
+    from solvers.facility_axioms import BUCKET_MIN_N, axiom_slacks_batch, axiom_slacks_batch_sorted
+    from solvers.medians import PAR_MIN_AGENTS
 
     cases = []
     for B, n in AXIOM_SIZES:
@@ -94,8 +93,8 @@ def bench_axioms_batch():
         def cand_sorted(X=X, y=y):
             return axiom_slacks_batch_sorted(X, y)[:, [0, 1, 3]]
 
-        def cand_par(X=X, y=y):
-            return axiom_slacks_batch_parallel(X, y)[:, [0, 1, 3]]
+        def cand_serial(X=X, y=y):
+            return axiom_slacks_batch(X, y)[:, [0, 1, 3]]
 
         def check(a, b):
             np.testing.assert_allclose(a, b, atol=1e-12)
@@ -104,16 +103,17 @@ def bench_axioms_batch():
             return axioms_numpy_loop(X, y)
 
         kernel = "sort-free kernel" if n >= BUCKET_MIN_N else "sorting kernel"
+        threads = "numba's threads" if B * n >= PAR_MIN_AGENTS else "one core"
         cases.append(BenchCase(size=f"B={B}, n={n}", baseline=base, candidate=cand,
                                baseline_name="per-profile numpy loop", target_ratio=20.0, check=check,
-                               note=f"one core, axiom_slacks (validation + {kernel})"))
+                               note=f"axiom_slacks on {threads} (validation + {kernel})"))
         if n >= BUCKET_MIN_N:  # report only: the sorting kernel the sort-free one replaced here
             cases.append(BenchCase(size=f"B={B}, n={n}", baseline=base, candidate=cand_sorted,
                                    baseline_name="per-profile numpy loop", target_ratio=None,
                                    check=check, note="report only: axiom_slacks_batch_sorted (raw kernel)"))
-        cases.append(BenchCase(size=f"B={B}, n={n}", baseline=base, candidate=cand_par,
+        cases.append(BenchCase(size=f"B={B}, n={n}", baseline=base, candidate=cand_serial,
                                baseline_name="per-profile numpy loop", target_ratio=None, check=check,
-                               note="report only: axiom_slacks_batch_parallel (prange; load-sensitive)"))
+                               note="report only: axiom_slacks_batch (raw kernel, one core)"))
     return cases
 
 

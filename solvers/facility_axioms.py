@@ -79,6 +79,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from solvers._jit import njit
+from solvers.medians import PAR_MIN_AGENTS
 from solvers.smallsort import sort_prefix
 
 __all__ = [
@@ -502,8 +503,8 @@ _axiom_chunk_jit = njit(_axiom_chunk)
 
 
 def _axiom_chunks(B: int, n: int) -> int:
-    # contiguous row chunks for prange: one below 32768 agents, else PAR_CHUNKS
-    if B * n < 32768:
+    # contiguous row chunks for prange: one below PAR_MIN_AGENTS reports, else PAR_CHUNKS
+    if B * n < PAR_MIN_AGENTS:
         return 1
     return min(B, PAR_CHUNKS)
 

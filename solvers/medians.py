@@ -48,6 +48,10 @@ NET_N = 32
 LANES = 64
 #: Row chunks handed to ``numba.prange`` by the parallel batch kernels.
 PAR_CHUNKS = 8
+#: Batches of at least this many reports (``B * n``) are split into ``PAR_CHUNKS`` row
+#: chunks by the parallel kernels (and sent to them by ``mechkit.facility``); below it a
+#: thread launch costs more than it saves.
+PAR_MIN_AGENTS = 32768
 #: Bit patterns (as int64) of +inf and of -0.0: sentinels above and below every report
 #: in [0, 1] when reports are compared as bits.
 BITS_INF = np.int64(0x7FF0000000000000)
@@ -57,6 +61,7 @@ __all__ = [
     "LANES",
     "NET_N",
     "PAR_CHUNKS",
+    "PAR_MIN_AGENTS",
     "all_in_unit_interval",
     "generalized_median_batch",
     "mean_batch",
@@ -278,7 +283,7 @@ def _up_bucket_rows(
 def _up_chunks(B: int, n: int) -> int:
     # contiguous chunks of rows for prange: one below 32768 agents (not worth a thread
     # launch), else PAR_CHUNKS (numba spreads them over its threads; one thread runs them in turn)
-    if B * n < 32768:
+    if B * n < PAR_MIN_AGENTS:
         return 1
     return min(B, PAR_CHUNKS)
 

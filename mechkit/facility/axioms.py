@@ -410,6 +410,12 @@ def axiom_slacks(
         Axiom -> ``(B,)`` float slacks (``nan`` where the axiom does not apply).  UFS
         co-location is exact float equality.
 
+    Notes
+    -----
+    Batches of at least 32768 reports (``solvers.medians.PAR_MIN_AGENTS``) are split into
+    row chunks run on numba's threads; the slacks are bitwise the same for any thread
+    count (``numba.set_num_threads(1)`` keeps a call on one core).
+
     Examples
     --------
     >>> s = axiom_slacks([[0.0, 0.0, 1.0], [0.0, 0.5, 1.0]], [1 / 3, 0.7])
@@ -417,7 +423,8 @@ def axiom_slacks(
     [-0.0, -0.033333333333]
     """
     from mechkit.facility._profile import check_clip, check_domain, prepare_batch, raise_for_flagged_batch
-    from solvers.facility_axioms import BUCKET_MIN_N, axiom_slacks_batch
+    from solvers.facility_axioms import BUCKET_MIN_N, axiom_slacks_batch, axiom_slacks_batch_parallel
+    from solvers.medians import PAR_MIN_AGENTS
 
     names = _axiom_names(axioms, BATCH_AXIOMS)
     dom, clp = check_domain(domain), check_clip(clip)
@@ -437,7 +444,9 @@ def axiom_slacks(
     else:
         check_in_range(yy, "y", float(dom.low), float(dom.high))
     yy = dom.to_unit_float(yy)
-    out = axiom_slacks_batch(arr, yy)
+    # from PAR_MIN_AGENTS reports on, rows are split over numba's threads (the same slacks)
+    kernel = axiom_slacks_batch_parallel if arr.size >= PAR_MIN_AGENTS else axiom_slacks_batch
+    out = kernel(arr, yy)
     if fused and np.isnan(out[:, 0]).any():  # IFS is finite on every valid row
         raise_for_flagged_batch(arr)
     return {a: np.ascontiguousarray(out[:, BATCH_AXIOMS.index(a)]) for a in names}

@@ -284,7 +284,9 @@ class Mechanism:
         """Evaluate on every row of a ``(B, n)`` array (numba kernel).
 
         ``domain``, ``clip`` and ``weights`` are as in :meth:`__call__`; ``weights`` has
-        shape ``(n,)`` (shared) or ``(B, n)`` (one vector per profile).
+        shape ``(n,)`` (shared) or ``(B, n)`` (one vector per profile).  The Uniform
+        Phantom splits batches of at least 32768 reports over numba's threads (the same
+        outcomes for any thread count).
 
         Returns
         -------
@@ -484,6 +486,15 @@ def _random_rank_weighted_batch(X: NDArray[np.float64], W: NDArray[np.float64]) 
 
 
 # -- Uniform Phantom ---------------------------------------------------------------------
+def _up_batch(X: NDArray[np.float64]) -> NDArray[np.float64]:
+    # from PAR_MIN_AGENTS reports on, the rows are split over numba's threads (bitwise the
+    # same outcomes for any thread count; numba.set_num_threads(1) keeps it on one core)
+    k = _kernels()
+    if X.size >= k.PAR_MIN_AGENTS:
+        return k.uniform_phantom_batch_parallel(X)
+    return k.uniform_phantom_batch(X)
+
+
 def _up_exact(xs: list[Number]) -> Number:
     n = len(xs)
     return sorted([*xs, *_frac_grid(n)])[n]
@@ -492,7 +503,7 @@ def _up_exact(xs: list[Number]) -> Number:
 uniform_phantom = _register(Mechanism(
     "uniform_phantom",
     exact=_up_exact,
-    batch=lambda X: _kernels().uniform_phantom_batch(X),
+    batch=lambda X: _up_batch(X),
     description="median of the reports and the n+1 phantoms 0, 1/n, ..., 1",
     strategyproof=True,
     phantom_form="anonymous",

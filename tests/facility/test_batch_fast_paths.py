@@ -313,3 +313,22 @@ def test_axiom_parallel_equals_serial_for_any_thread_count(B, n):
     finally:
         numba.set_num_threads(before)
     assert np.all(serial[:, [0, 1, 3]] >= -1e-12)  # UP satisfies IFS, UFS and PF
+
+
+@pytest.mark.parametrize(("B", "n"), [(3000, 11), (400, 101)])
+def test_public_batches_take_threads_above_the_threshold_with_the_same_numbers(B, n):
+    # uniform_phantom.batch and axiom_slacks send batches of >= PAR_MIN_AGENTS reports to
+    # the parallel kernels: the numbers must be the serial kernels' bit for bit, and so
+    # must a batch just below the threshold (which stays on one core)
+    from mechkit.facility import axiom_slacks, uniform_phantom
+
+    assert B * n >= K.PAR_MIN_AGENTS
+    X = _edge_matrix(B, n, seed=B + n)
+    y = K.uniform_phantom_batch(X)
+    assert np.array_equal(uniform_phantom.batch(X), y)
+    small = X[: K.PAR_MIN_AGENTS // n - 1]
+    assert np.array_equal(uniform_phantom.batch(small), K.uniform_phantom_batch(small))
+    s = axiom_slacks(X, y, ("IFS", "UFS", "proportionality", "PF", "unanimity"))
+    want = A.axiom_slacks_batch(X, y)
+    for col, name in enumerate(("IFS", "UFS", "proportionality", "PF", "unanimity")):
+        assert np.array_equal(s[name], want[:, col], equal_nan=True), name
