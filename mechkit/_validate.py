@@ -354,6 +354,23 @@ def check_choice(value: object, name: str, choices: Collection[object]) -> Any:
     return value
 
 
+def check_bool(value: object, name: str) -> bool:
+    """Return ``value`` as a bool if it is ``True``, ``False`` or a numpy bool.
+
+    Examples
+    --------
+    >>> check_bool(False, "parallel")
+    False
+    >>> check_bool("yes", "parallel")
+    Traceback (most recent call last):
+    ...
+    mechkit.errors.InvalidInputError: parallel: must be True or False; got 'yes'
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidInputError(f"{name}: must be True or False; got {_short(value)}")
+    return bool(value)
+
+
 def check_square(arr: NDArray[Any], name: str) -> None:
     """Require a 2-D square array.
 

@@ -57,7 +57,8 @@ then one pass computes UFS over runs of equal reports and PF by the closed form.
 ``axiom_slacks_batch`` runs on one thread.  ``axiom_slacks_batch_parallel`` computes the
 same rows over ``numba.prange`` (``PAR_CHUNKS`` row chunks), identical for any thread
 count; it is about 2x faster on an idle 2-core machine but was measured several times
-slower on a loaded one, so it is opt-in.  ``axiom_slacks_batch_rowwise`` is the former
+slower on a loaded one.  ``mechkit.facility.axiom_slacks`` uses it from ``PAR_MIN_AGENTS``
+reports on unless called with ``parallel=False``.  ``axiom_slacks_batch_rowwise`` is the former
 per-row loop over ``axiom_slacks_sorted_row``, kept as a cross-check.
 
 Examples

@@ -18,11 +18,12 @@ outcomes.  The bodies are plain functions ``_name`` compiled as ``name = njit(_n
   so the result is bit-identical to the median of ``x`` and the float phantoms.  Scratch is
   allocated once per call (per chunk), not per row.
 * ``uniform_phantom_batch_parallel`` -- the same rows over ``numba.prange`` (``PAR_CHUNKS``
-  contiguous chunks of rows, one chunk below 32768 agents).  Every row is computed by the
-  same code, so the result is identical to the serial kernel for any thread count.  About
-  2x faster on an idle 2-core machine, but on a loaded one a parallel region waits for a
-  descheduled thread and was measured 3-5x *slower* than the serial kernel; hence it is
-  opt-in and the public ``.batch`` uses the serial kernel.
+  contiguous chunks of rows, one chunk below ``PAR_MIN_AGENTS`` reports).  Every row is
+  computed by the same code, so the result is identical to the serial kernel for any
+  thread count.  About 2x faster on an idle 2-core machine; on a loaded one a parallel
+  region waits for a descheduled thread (measured 2x *slower* than the serial kernel with
+  a busy loop on the other core, 3-5x in an earlier session).  The public ``.batch`` uses
+  it from ``PAR_MIN_AGENTS`` reports on unless called with ``parallel=False``.
 * ``phantom_median_batch`` -- median of each row together with a fixed sorted phantom vector.
 * ``generalized_median_batch`` -- ``min_s max(beta_s, x_(s))`` (Moulin's anonymous form).
 * ``order_statistic_batch`` -- the ``k``-th smallest (0-based) of each row.

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mechkit._validate import as_float_array, check_in_range, check_real
+from mechkit._validate import as_float_array, check_bool, check_in_range, check_real
 from mechkit.errors import InvalidInputError
 from mechkit.facility._profile import (
     as_batch,
@@ -385,7 +385,7 @@ def _check_general(x: Any, y: Any, names: tuple[str, ...], use_exact: bool, atol
 
 def axiom_slacks(
     X: ArrayLike, y: ArrayLike, axioms: Sequence[str] | str = ("IFS", "UFS", "PF"), *,
-    domain: Any = None, clip: bool = False,
+    domain: Any = None, clip: bool = False, parallel: bool = True,
 ) -> dict[str, NDArray[np.float64]]:
     """Slacks of the outcomes ``y`` on a batch of profiles (numba kernel).
 
@@ -403,18 +403,16 @@ def axiom_slacks(
         co-location and proportionality (exact float tests) refer to the mapped values.
     clip : bool, default False
         Clip finite reports outside the domain instead of raising.
+    parallel : bool, default True
+        Split batches of at least 32768 reports (``solvers.medians.PAR_MIN_AGENTS``) into
+        row chunks run on numba's threads; the slacks are bitwise the same for any thread
+        count.  ``False`` keeps the call on one core (as ``numba.set_num_threads(1)``).
 
     Returns
     -------
     dict
         Axiom -> ``(B,)`` float slacks (``nan`` where the axiom does not apply).  UFS
         co-location is exact float equality.
-
-    Notes
-    -----
-    Batches of at least 32768 reports (``solvers.medians.PAR_MIN_AGENTS``) are split into
-    row chunks run on numba's threads; the slacks are bitwise the same for any thread
-    count (``numba.set_num_threads(1)`` keeps a call on one core).
 
     Examples
     --------
@@ -428,6 +426,7 @@ def axiom_slacks(
 
     names = _axiom_names(axioms, BATCH_AXIOMS)
     dom, clp = check_domain(domain), check_clip(clip)
+    par = check_bool(parallel, "parallel")
     fused = False  # the sort-free kernel checks the entries itself (nan rows)
     if dom.is_unit and not clp:
         arr = as_batch(X, check_values=False)
@@ -445,7 +444,7 @@ def axiom_slacks(
         check_in_range(yy, "y", float(dom.low), float(dom.high))
     yy = dom.to_unit_float(yy)
     # from PAR_MIN_AGENTS reports on, rows are split over numba's threads (the same slacks)
-    kernel = axiom_slacks_batch_parallel if arr.size >= PAR_MIN_AGENTS else axiom_slacks_batch
+    kernel = axiom_slacks_batch_parallel if par and arr.size >= PAR_MIN_AGENTS else axiom_slacks_batch
     out = kernel(arr, yy)
     if fused and np.isnan(out[:, 0]).any():  # IFS is finite on every valid row
         raise_for_flagged_batch(arr)

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from mechkit._validate import check_bool
 from mechkit.errors import InvalidInputError
 from mechkit.facility._profile import (
     as_batch,
@@ -113,6 +114,9 @@ class Mechanism:
         ``None``: the mechanism takes no weights.
     weighted_batch : callable, optional
         ``weighted_batch(X, W, **params)`` on a ``(B, n)`` batch and ``(B, n)`` weights.
+    threaded_batch : callable, optional
+        The ``batch`` kernel over numba's threads (bitwise the same outcomes), used by
+        :meth:`batch` for batches of at least ``solvers.medians.PAR_MIN_AGENTS`` reports.
     """
 
     def __init__(
@@ -134,6 +138,7 @@ class Mechanism:
         fused_check: bool = False,
         weighted: Callable[..., Any] | None = None,
         weighted_batch: Callable[..., Any] | None = None,
+        threaded_batch: Callable[..., Any] | None = None,
     ) -> None:
         self.name = name
         self.description = description
@@ -151,6 +156,7 @@ class Mechanism:
         self._fused_check = fused_check
         self._weighted = weighted
         self._weighted_batch = weighted_batch
+        self._threaded_batch = threaded_batch
 
     # -- parameters -------------------------------------------------------------------
     def _collect(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -201,7 +207,7 @@ class Mechanism:
             phantom_form=self.phantom_form, params=self.params, prepare=self._prepare,
             phantoms=self._phantoms, breakpoints=self._breakpoints, bound=bound,
             fused_check=self._fused_check, weighted=self._weighted,
-            weighted_batch=self._weighted_batch,
+            weighted_batch=self._weighted_batch, threaded_batch=self._threaded_batch,
         )
 
     # -- evaluation -------------------------------------------------------------------
@@ -280,13 +286,16 @@ class Mechanism:
         return self._weighted(list(xs), list(ws), exact, **params)
 
     def batch(self, X: ArrayLike, *args: Any, domain: Any = None, clip: bool = False,
-              weights: Any = None, **kwargs: Any) -> NDArray[np.float64] | LotteryBatch:
+              weights: Any = None, parallel: bool = True,
+              **kwargs: Any) -> NDArray[np.float64] | LotteryBatch:
         """Evaluate on every row of a ``(B, n)`` array (numba kernel).
 
         ``domain``, ``clip`` and ``weights`` are as in :meth:`__call__`; ``weights`` has
-        shape ``(n,)`` (shared) or ``(B, n)`` (one vector per profile).  The Uniform
-        Phantom splits batches of at least 32768 reports over numba's threads (the same
-        outcomes for any thread count).
+        shape ``(n,)`` (shared) or ``(B, n)`` (one vector per profile).  With
+        ``parallel=True`` (the default) a mechanism with a threaded kernel (the Uniform
+        Phantom) splits batches of at least 32768 reports over numba's threads; the
+        outcomes are bitwise the same for any thread count.  ``parallel=False`` keeps the
+        call on one core (as ``numba.set_num_threads(1)`` does).
 
         Returns
         -------
@@ -302,6 +311,7 @@ class Mechanism:
 
         params = self._collect(args, kwargs)
         dom, clp = check_domain(domain), check_clip(clip)
+        par = check_bool(parallel, "parallel")
         if weights is not None:
             if self._weighted_batch is None:
                 raise self._no_weights()
@@ -311,16 +321,24 @@ class Mechanism:
             return dom.from_unit(self._weighted_batch(arr, W, **params))
         if not dom.is_unit or clp:
             arr = prepare_batch(X, domain=dom, clip=clp)
-            return dom.from_unit(self._batch(arr, **self._prepare(arr.shape[1], False, **params)))
+            kernel = self._kernel_for(arr, par)
+            return dom.from_unit(kernel(arr, **self._prepare(arr.shape[1], False, **params)))
         if not self._fused_check:
             arr = as_batch(X)
-            return self._batch(arr, **self._prepare(arr.shape[1], False, **params))
+            return self._kernel_for(arr, par)(arr, **self._prepare(arr.shape[1], False, **params))
         # the kernel checks the entries itself (nan rows); the full check words the error
         arr = as_batch(X, check_values=False)
-        out = self._batch(arr, **self._prepare(arr.shape[1], False, **params))
+        out = self._kernel_for(arr, par)(arr, **self._prepare(arr.shape[1], False, **params))
         if np.isnan(out).any():
             raise_for_flagged_batch(arr)
         return out
+
+    def _kernel_for(self, arr: NDArray[np.float64], parallel: bool) -> Callable[..., Any]:
+        # the threaded kernel from PAR_MIN_AGENTS reports on (below, a thread launch costs
+        # more than it saves); the numbers are the serial kernel's either way
+        if parallel and self._threaded_batch is not None and arr.size >= _kernels().PAR_MIN_AGENTS:
+            return self._threaded_batch
+        return self._batch
 
     def phantoms(self, n: int) -> list[Fraction] | None:
         """The ``n + 1`` sorted phantoms of an anonymous phantom mechanism (else ``None``)."""
@@ -486,15 +504,6 @@ def _random_rank_weighted_batch(X: NDArray[np.float64], W: NDArray[np.float64]) 
 
 
 # -- Uniform Phantom ---------------------------------------------------------------------
-def _up_batch(X: NDArray[np.float64]) -> NDArray[np.float64]:
-    # from PAR_MIN_AGENTS reports on, the rows are split over numba's threads (bitwise the
-    # same outcomes for any thread count; numba.set_num_threads(1) keeps it on one core)
-    k = _kernels()
-    if X.size >= k.PAR_MIN_AGENTS:
-        return k.uniform_phantom_batch_parallel(X)
-    return k.uniform_phantom_batch(X)
-
-
 def _up_exact(xs: list[Number]) -> Number:
     n = len(xs)
     return sorted([*xs, *_frac_grid(n)])[n]
@@ -503,7 +512,8 @@ def _up_exact(xs: list[Number]) -> Number:
 uniform_phantom = _register(Mechanism(
     "uniform_phantom",
     exact=_up_exact,
-    batch=lambda X: _up_batch(X),
+    batch=lambda X: _kernels().uniform_phantom_batch(X),
+    threaded_batch=lambda X: _kernels().uniform_phantom_batch_parallel(X),
     description="median of the reports and the n+1 phantoms 0, 1/n, ..., 1",
     strategyproof=True,
     phantom_form="anonymous",

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mechkit._validate import as_int_array, check_choice, check_int, check_positive, check_real
+from mechkit._validate import as_int_array, check_bool, check_choice, check_int, check_positive, check_real
 from mechkit.errors import InvalidInputError
 from mechkit.random import SeedLike, as_generator
 from mechkit.water_filling.game import ContractionCertificate, PowerGame
@@ -435,6 +435,7 @@ def solve_nash(
     max_period: int = 64,
     cycle_tol: float = 1e-12,
     measurement_noise: float = 0.0,
+    parallel: bool = True,
 ) -> NashResult:
     """Run iterative water-filling from ``p0`` until ``max|p - WF(p)| <= tol * max(1, max P)``.
 
@@ -481,6 +482,12 @@ def solve_nash(
         Jacobi only: users see the interference times ``exp(s Z - s^2/2)``, ``Z ~ N(0, 1)``
         i.i.d. per user, carrier and iteration, with ``s = measurement_noise``; the
         residual and trace use the true interference.
+    parallel : bool, default True
+        Split the Jacobi sweeps, the interference passes and the residual checks over
+        numba's threads from ``K * K * N >= 65536`` multiply-adds per sweep
+        (:data:`solvers.iwf.PAR_MIN_WORK`).  Every number in the result is bitwise the same
+        either way; ``False`` keeps the run on one core (as ``numba.set_num_threads(1)``).
+        Gauss-Seidel and asynchronous updates themselves stay sequential.
 
     Returns
     -------
@@ -496,14 +503,6 @@ def solve_nash(
     -----
     NoGuaranteeWarning
         When ``rho(S^max) >= 1`` (not an error: the run may still converge).
-
-    Notes
-    -----
-    From ``K * K * N >= 65536`` multiply-adds per sweep (:data:`solvers.iwf.PAR_MIN_WORK`)
-    the Jacobi sweeps, the interference passes and the final residual split the receivers
-    over numba's threads.  Every number in the result is bitwise the same for any thread
-    count; ``numba.set_num_threads(1)`` (or ``NUMBA_NUM_THREADS=1``) keeps a run on one
-    core.  Gauss-Seidel and asynchronous updates stay sequential.
 
     Examples
     --------
@@ -557,7 +556,8 @@ def solve_nash(
     p = np.ascontiguousarray(p, dtype=np.float64)
     game.warn_if_no_guarantee(stacklevel=2)
     args = game._kernel_args()
-    nch = sweep_threads(K, N)            # receiver chunks per sweep (results do not depend on it)
+    # receiver chunks per sweep (results do not depend on it)
+    nch = sweep_threads(K, N) if check_bool(parallel, "parallel") else 1
     intf = np.empty((K, N))
     nxt = np.empty((K, N))
 
@@ -596,7 +596,7 @@ def solve_nash(
                 raise InvalidInputError(f"p_update: must lie in (0, 1]; got {pu}")
             D = check_int(delays, "delays", minimum=0)
             return _run_async_seeded(game, p, as_generator(seed), n_max, pu, D, ce, tol_abs,
-                                     finish)
+                                     finish, nch)
         if isinstance(events, AsyncSchedule):
             if events.K != K:
                 raise InvalidInputError(f"events: schedule is for K={events.K} users; game has K={K}")
@@ -634,7 +634,7 @@ def solve_nash(
             elif rng is None:
                 r = jacobi_step(*args, p, a, nxt, intf, nch)
             else:
-                r = _noisy_jacobi(game, p, a, noise_s, rng, nxt, intf)
+                r = _noisy_jacobi(game, p, a, noise_s, rng, nxt, intf, nch)
             trace_list.append(r)
             if r <= tol_abs:
                 known = (r, nxt, intf) if (a == 1.0 and rng is None) else None
@@ -719,12 +719,14 @@ def _final_metrics(direct: NDArray[np.float64], p: NDArray[np.float64], br: NDAr
 
 def _run_async_seeded(game: PowerGame, p: NDArray[np.float64], rng: np.random.Generator,
                       n_max: int, p_update: float, D: int, check_every: int, tol_abs: float,
-                      finish: Callable[..., NashResult]) -> NashResult:
-    """Seeded async run, drawing the schedule in chunks (same stream as :func:`make_schedule`)."""
-    from solvers.iwf import async_run, sweep_threads
+                      finish: Callable[..., NashResult], nch: int) -> NashResult:
+    """Seeded async run, drawing the schedule in chunks (same stream as :func:`make_schedule`).
+
+    ``nch``: receiver chunks of the residual checks (:func:`solvers.iwf.sweep_threads`).
+    """
+    from solvers.iwf import async_run
 
     K, N = game.K, game.N
-    nch = sweep_threads(K, N)
     hist = np.empty((D + 2, K, N))
     hist[0] = p
     chunk = max(256, 8 * check_every)
@@ -745,15 +747,14 @@ def _run_async_seeded(game: PowerGame, p: NDArray[np.float64], rng: np.random.Ge
 
 
 def _noisy_jacobi(game: PowerGame, p: NDArray[np.float64], alpha: float, s: float,
-                  rng: np.random.Generator, out: NDArray[np.float64], intf: NDArray[np.float64]
-                  ) -> float:
+                  rng: np.random.Generator, out: NDArray[np.float64], intf: NDArray[np.float64],
+                  nch: int) -> float:
     """One Jacobi step with multiplicatively perturbed interference; returns the true residual."""
-    from solvers.iwf import jacobi_step, sweep_threads
+    from solvers.iwf import jacobi_step
     from solvers.waterfill import wf_rows_select
 
     G, noise, invd, P, ceff = game._kernel_args()
-    true_res = float(jacobi_step(G, noise, invd, P, ceff, p, 1.0, out, intf,
-                                 sweep_threads(game.K, game.N)))
+    true_res = float(jacobi_step(G, noise, invd, P, ceff, p, 1.0, out, intf, nch))
     meas = intf * np.exp(s * rng.standard_normal(intf.shape) - s * s / 2.0)
     W = np.ascontiguousarray(np.where(invd > 0, meas * invd, 1.0))
     wf_rows_select(W, P.copy(), ceff.copy(), out, np.empty(game.K))

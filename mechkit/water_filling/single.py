@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mechkit._validate import as_float_array, check_choice, check_real
+from mechkit._validate import as_float_array, check_bool, check_choice, check_real
 from mechkit.errors import InvalidInputError
 
 __all__ = ["WaterFilling", "kkt_residual", "water_fill", "water_fill_batch"]
@@ -183,6 +183,7 @@ def water_fill_batch(
     *,
     method: str = "select",
     allow_idle: bool = False,
+    parallel: bool = True,
 ) -> WaterFilling:
     """Water-fill every row of ``W`` with its own budget (and caps).
 
@@ -198,17 +199,15 @@ def water_fill_batch(
         As in :func:`water_fill`.
     allow_idle : bool, default False
         As in :func:`water_fill`.
+    parallel : bool, default True
+        With ``method="select"`` and ``B * N >= 16384`` entries
+        (:data:`solvers.waterfill.PAR_MIN_ELEMENTS`), split the rows over numba's threads;
+        the result is bitwise the same either way.  ``False`` keeps the call on one core.
 
     Returns
     -------
     WaterFilling
         ``p`` of shape ``(B, N)``, ``level`` and ``binding`` of shape ``(B,)``.
-
-    Notes
-    -----
-    With ``method="select"`` and at least ``B * N >= 16384`` entries
-    (:data:`solvers.waterfill.PAR_MIN_ELEMENTS`) the rows are split over numba's threads;
-    the result is bitwise the same for any thread count.
 
     Examples
     --------
@@ -229,11 +228,12 @@ def water_fill_batch(
         raise InvalidInputError(f"budgets: entries must be >= 0; entry ({i},) is {bv[i]}")
     c = _check_cap(caps, Wv.shape, "caps")
     check_choice(method, "method", METHODS)
+    par = check_bool(parallel, "parallel")
     _idle_check(Wv, c, bv, allow_idle)
     P = np.empty_like(Wv)
     levels = np.empty(B)
     if method == "select":
-        wf_rows_select(Wv, bv, c, P, levels, batch_threads(B, Wv.shape[1]))
+        wf_rows_select(Wv, bv, c, P, levels, batch_threads(B, Wv.shape[1]) if par else 1)
     else:
         wf_rows_sort(Wv, bv, c, P, levels)
     usable = np.isfinite(Wv) & (c > 0)

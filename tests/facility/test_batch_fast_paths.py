@@ -332,3 +332,19 @@ def test_public_batches_take_threads_above_the_threshold_with_the_same_numbers(B
     want = A.axiom_slacks_batch(X, y)
     for col, name in enumerate(("IFS", "UFS", "proportionality", "PF", "unanimity")):
         assert np.array_equal(s[name], want[:, col], equal_nan=True), name
+
+
+def test_parallel_flag_changes_no_number_and_is_checked():
+    from mechkit.errors import InvalidInputError
+    from mechkit.facility import axiom_slacks, uniform_phantom
+
+    X = _edge_matrix(400, 101, seed=5)
+    y = uniform_phantom.batch(X)
+    assert np.array_equal(uniform_phantom.batch(X, parallel=False), y)
+    a = axiom_slacks(X, y, "PF")
+    b = axiom_slacks(X, y, "PF", parallel=False)
+    assert np.array_equal(a["PF"], b["PF"])
+    with pytest.raises(InvalidInputError, match="parallel: must be True or False"):
+        uniform_phantom.batch(X, parallel="yes")
+    with pytest.raises(InvalidInputError, match="parallel: must be True or False"):
+        axiom_slacks(X, y, parallel=None)

@@ -271,3 +271,25 @@ def test_solve_results_are_read_only_and_not_shared():
         assert not a.p.flags.writeable
         assert not np.shares_memory(a.p, b.p)
         np.testing.assert_array_equal(a.p, b.p)
+
+
+def test_parallel_flag_changes_no_number_and_is_checked():
+    from mechkit.errors import InvalidInputError
+    from mechkit.water_filling import water_fill_batch
+    from mechkit.water_filling.examples import random_game
+
+    g = random_game(12, 512, rho=0.9, seed=1)         # 73,728 multiply-adds: threaded
+    assert g.K * g.K * g.N >= 65536
+    for schedule, kw in (("jacobi", {}), ("gauss_seidel", {}), ("async", {"seed": 2})):
+        a = solve_nash(g, schedule, **kw)
+        b = solve_nash(g, schedule, parallel=False, **kw)
+        assert a.iterations == b.iterations
+        np.testing.assert_array_equal(a.p, b.p)
+        np.testing.assert_array_equal(a.trace, b.trace)
+    W = np.random.default_rng(0).exponential(1.0, (300, 64))
+    np.testing.assert_array_equal(water_fill_batch(W, 3.0).p,
+                                  water_fill_batch(W, 3.0, parallel=False).p)
+    with pytest.raises(InvalidInputError, match="parallel: must be True or False"):
+        solve_nash(g, parallel="no")
+    with pytest.raises(InvalidInputError, match="parallel: must be True or False; got 1"):
+        water_fill_batch(W, 3.0, parallel=1)
