@@ -27,7 +27,7 @@ from typing import Any
 
 import numba
 
-__all__ = ["UNCACHED", "cache_enabled", "njit"]
+__all__ = ["UNCACHED", "cache_enabled", "njit", "thread_chunks"]
 
 #: Qualified names of kernels that had to be compiled without an on-disk cache.
 UNCACHED: set[str] = set()
@@ -89,3 +89,21 @@ def njit(*args: Any, **options: Any) -> Any:
         return _compile(func, options)
 
     return deco
+
+
+def thread_chunks(parts: int, work: int, min_work: int) -> int:
+    """Chunks to split ``parts`` independent pieces of ``work`` into.
+
+    1 below ``min_work`` (a parallel region costs about 5 us to start), else numba's
+    thread count (at most ``parts``).  A plain Python function: a kernel that asked numba
+    for its thread count could not be cached on disk, so callers pass the result to the
+    kernels as their ``nch`` argument.
+
+    Examples
+    --------
+    >>> thread_chunks(100, 1000, 65536)
+    1
+    """
+    if work < min_work:
+        return 1
+    return max(1, min(numba.get_num_threads(), parts))

@@ -30,7 +30,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from solvers._jit import njit
+from solvers._jit import njit, thread_chunks
 from solvers.waterfill import wf_row_ws
 
 __all__ = [
@@ -61,32 +61,27 @@ PAR_MIN_WORK = 1 << 16
 def sweep_threads(K: int, N: int) -> int:
     """Receiver chunks (``nch``) for a sweep of ``K`` users and ``N`` carriers.
 
-    1 below :data:`PAR_MIN_WORK`, else numba's thread count (at most ``K``).  A plain
-    Python function (a kernel that asked numba for its thread count could not be cached
-    on disk): callers pass the result as the kernels' ``nch`` argument.
+    1 below :data:`PAR_MIN_WORK`, else numba's thread count (at most ``K``); see
+    :func:`solvers._jit.thread_chunks`.
     """
-    if K * K * N < PAR_MIN_WORK:
-        return 1
-    return max(1, min(numba.get_num_threads(), K))
+    return thread_chunks(K, K * K * N, PAR_MIN_WORK)
 
 
 def _interference_blocks(G: NDArray[np.floating], sigma2: NDArray[np.float64],
-                         p: NDArray[np.float64], out: NDArray[np.float64], r_end: int,
-                         q0: int, q1: int) -> None:
-    """Sources ``0 .. r_end - 1`` (``r_end`` a multiple of 4) into rows ``q0 .. q1 - 1`` of ``out``.
+                         p: NDArray[np.float64], out: NDArray[np.float64], r_start: int,
+                         r_end: int, q0: int, q1: int) -> None:
+    """Sources ``r_start .. r_end - 1`` (multiples of 4) into rows ``q0 .. q1 - 1`` of ``out``.
 
     Four transmitters at a time: ``out`` is read and written once per block of four
     planes ``G[r:r+4]`` (which are streamed in memory order), a quarter of the traffic of
     the plain loop; the direct term is masked by a 0/1 weight instead of a branch, and the
-    first block writes ``sigma2 + ...`` (no separate initialisation pass over ``out``).
-    Does nothing when ``r_end == 0``.  ``G[r, q0:q1]`` is one contiguous run, so a chunk
-    of receivers still streams ``G`` in memory order.  The block body is written out here and again in
-    :func:`interference_finish_row` on purpose: moving it into a shared row kernel costs a
-    call per row and block of sources, measured up to 1.4x slower at (K, N) = (1000, 64)
-    and no faster at N = 1024.
+    block of sources 0-3 writes ``sigma2 + ...`` (no separate initialisation pass over
+    ``out``).  Does nothing when ``r_start == r_end``.  ``G[r, q0:q1]`` is one contiguous
+    run, so a chunk of receivers still streams ``G`` in memory order.
+    :func:`interference_finish_row` calls it for one block and one row.
     """
     N = G.shape[2]
-    for r in range(0, r_end, 4):
+    for r in range(r_start, r_end, 4):
         for q in range(q0, q1):
             a0 = 0.0 if q == r else 1.0
             a1 = 0.0 if q == r + 1 else 1.0
@@ -112,29 +107,16 @@ def _interference_finish_row(G: NDArray[np.floating], sigma2: NDArray[np.float64
                              r0: int) -> None:
     """Complete row ``q``: add sources ``r0 .. K - 1`` (``r0`` a multiple of 4) to ``out[q]``.
 
-    The same arithmetic, term for term, as the remaining blocks of
-    :func:`interference_blocks` followed by single sources: one block ``r0 .. r0 + 3``
-    when it fits, then the sources after it one at a time.  With ``r0 == 0`` the row is
-    written from ``sigma2`` (no block has touched it yet).
+    One block ``r0 .. r0 + 3`` when it fits (:func:`interference_blocks` on row ``q``:
+    the same arithmetic, term for term, as in the blocks pass), then the sources after it
+    one at a time.  With ``r0 == 0`` the row is written from ``sigma2`` (no block has
+    touched it yet).
     """
     K = G.shape[0]
     N = G.shape[2]
     r = r0
     if r + 4 <= K:
-        a0 = 0.0 if q == r else 1.0
-        a1 = 0.0 if q == r + 1 else 1.0
-        a2 = 0.0 if q == r + 2 else 1.0
-        a3 = 0.0 if q == r + 3 else 1.0
-        if r == 0:
-            for k in range(N):
-                out[q, k] = sigma2[q, k] + (
-                    (a0 * (G[r, q, k] * p[r, k]) + a1 * (G[r + 1, q, k] * p[r + 1, k]))
-                    + (a2 * (G[r + 2, q, k] * p[r + 2, k]) + a3 * (G[r + 3, q, k] * p[r + 3, k])))
-        else:
-            for k in range(N):
-                out[q, k] += ((a0 * (G[r, q, k] * p[r, k]) + a1 * (G[r + 1, q, k] * p[r + 1, k]))
-                              + (a2 * (G[r + 2, q, k] * p[r + 2, k])
-                                 + a3 * (G[r + 3, q, k] * p[r + 3, k])))
+        interference_blocks(G, sigma2, p, out, r, r + 4, q, q + 1)
         r += 4
     elif r == 0:                          # K < 4: no block wrote the noise
         for k in range(N):
@@ -166,7 +148,7 @@ def _interference_rows(G: NDArray[np.floating], sigma2: NDArray[np.float64],
     the ``K mod 4`` remaining sources).  Every element is the same sum for any split.
     """
     r_last = last_block_start(G.shape[0])
-    interference_blocks(G, sigma2, p, out, r_last, q0, q1)
+    interference_blocks(G, sigma2, p, out, 0, r_last, q0, q1)
     for q in range(q0, q1):
         interference_finish_row(G, sigma2, p, out, q, r_last)
 
@@ -259,7 +241,7 @@ def _jacobi_rows(G: NDArray[np.floating], sigma2: NDArray[np.float64],
     N = p.shape[1]
     with_fp = probe.shape[1] > 0
     r_last = last_block_start(K)
-    interference_blocks(G, sigma2, p, intf, r_last, q0, q1)
+    interference_blocks(G, sigma2, p, intf, 0, r_last, q0, q1)
     w = np.empty(N)
     flags = np.empty(N, dtype=np.int8)
     buf = np.empty(N)

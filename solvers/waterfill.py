@@ -31,7 +31,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from solvers._jit import njit
+from solvers._jit import njit, thread_chunks
 
 __all__ = [
     "PAR_MIN_ELEMENTS",
@@ -54,12 +54,10 @@ PAR_MIN_ELEMENTS = 1 << 14
 def batch_threads(B: int, N: int) -> int:
     """Row chunks (``nch``) for a batch of ``B`` rows of ``N`` carriers.
 
-    1 below :data:`PAR_MIN_ELEMENTS`, else numba's thread count (at most ``B``).  A plain
-    Python function: a kernel that asked numba for its thread count could not be cached.
+    1 below :data:`PAR_MIN_ELEMENTS`, else numba's thread count (at most ``B``); see
+    :func:`solvers._jit.thread_chunks`.
     """
-    if B * N < PAR_MIN_ELEMENTS:
-        return 1
-    return max(1, min(numba.get_num_threads(), B))
+    return thread_chunks(B, B * N, PAR_MIN_ELEMENTS)
 
 
 def _edge_cases(w: NDArray[np.float64], budget: float, cap: NDArray[np.float64],

@@ -76,7 +76,7 @@ def test_interference_split_equals_the_triple_loop(gp, r_split):
     for blocks, row in ((interference_blocks, interference_finish_row),
                         (interference_blocks.py_func, interference_finish_row.py_func)):
         out = np.full((K, N), np.nan)
-        blocks(G, noise, p, out, r0, 0, K)
+        blocks(G, noise, p, out, 0, r0, 0, K)
         for q in range(K):
             row(G, noise, p, out, q, r0)
         np.testing.assert_allclose(out, ref, rtol=1e-13, atol=0)
