@@ -19,9 +19,12 @@ Where the time goes (per-thread CPU time, 2-core EPYC znver4, 32 KiB L1d, 1 MiB 
 
 * B1: the selection kernel makes whole-row Michelot passes whose count-and-sum is
   vectorised (``solvers.waterfill.masked_sum``: exact integer comparison of the bit
-  patterns, ``reassoc`` only on the sum); about 5 ns/element at N=64 and 3 ns/element at
-  N >= 1024, against 8-9 ns/element for the earlier compaction passes, on one thread.
-  ``water_fill_batch`` splits the rows over numba's threads from 16384 entries on
+  patterns, ``reassoc`` only on the sum).  The entry pass (which carriers are usable,
+  whether any cap is finite) is branch-free since session 5 -- a count instead of a
+  short-circuit ``and``/``or`` reduction, which LLVM did not vectorise and which cost
+  half of each row (1.1 of 2.2 us at N = 1024).  One thread: about 3.8 ns/element at
+  N = 64 and 1.5-1.6 ns/element at N >= 1024 (5 and 3 before; 8-9 with the earlier
+  compaction passes).  ``water_fill_batch`` splits the rows over numba's threads from 16384 entries on
   (``solvers.waterfill.batch_threads``), about 1.6-1.9x faster on two cores.
 * B2: the sweep is the interference pass plus K water-fillings.  Since 2026-11-27 (session
   4) it splits the receivers into one contiguous chunk per numba thread
@@ -36,11 +39,25 @@ Where the time goes (per-thread CPU time, 2-core EPYC znver4, 32 KiB L1d, 1 MiB 
   ``G.sum()`` is numpy's single-threaded pass, so the table also reports the sweep against
   a two-thread numba sum of ``G`` (the machine's memory roofline with both cores): the
   sweep runs at about 0.6-0.9 of it.
-  float32 vs float64: 1.5-1.6 at N = 1024 and 1.7-2.1 at (1000, 64).  ``p``, ``intf`` and
-  the water-filling stay float64, so per element the float32 pass still moves 12 of the 16
-  bytes the float64 pass moves through L2 (8 of them the ``p`` rows); 4 sources x 2
-  receivers (each ``p`` load used twice) gained 7% in float32 at N = 1024 but lost 38% in
-  float64 at (1000, 64), so it was not kept.
+  float32 vs float64 (target 1.7): 1.6-1.7 at N = 1024 (one run of five 1.89) and
+  1.7-2.1 at (1000, 64).  The interference pass alone is 1.75-1.95x faster in float32,
+  but a sweep also does about 0.25-0.3 ms of per-row work at (100, 1024) that does not
+  depend on the dtype (the water-filling, ``w = intf * invd``, the residual, and reading
+  ``invd`` and ``p`` and writing ``out`` -- 3.2 MB that the ``G`` stream has evicted:
+  0.12 ms hot, 0.24-0.32 ms cold on two threads), so the ratio of the sums stays below
+  the ratio of the passes; at (100, 1024) the float32 sweep needs that work under
+  0.06 ms to reach 1.7.  The float32 pass is not at its roofline (0.14-0.17 against
+  0.09-0.12 ns/element for a two-thread sum) but core-bound: ``p``, ``intf`` and the
+  water-filling stay float64 (float32 ``p`` would cap the accuracy at 1e-7), each
+  element costs a conversion and an FMA, and in L2 it runs at 0.17 ns/element on one
+  thread.  Measured and not kept (session 5, two threads, ns/element at (100, 1024)
+  float32, current 0.14-0.15): software prefetch of the next rows of ``G`` through an
+  ``llvm.prefetch`` intrinsic (0.19-0.22), 2- and 3-source blocks (0.14-0.16), 4 x 2
+  source x receiver blocks with masks or with a zero row for the direct term
+  (0.14-0.15), k-chunked blocks keeping the ``p`` chunks in L1 (0.19-0.27), a copy of
+  ``G`` with each block's four source rows interleaved (0.19), AVX2 instead of AVX-512
+  code (0.15), receiver tiles of 1-16 rows water-filled as soon as complete (no gain);
+  earlier, 4 x 2 blocks gained 7% in float32 but lost 38% in float64 at (1000, 64).
   A numba pitfall found here: the disk cache keys a function's entries by signature, not
   by compiler options, so a serial and a ``parallel=True`` compilation of one Python
   function overwrite each other's entries (the float32 sweep then ran the serial code).

@@ -49,6 +49,8 @@ __all__ = [
     "jacobi_rows",
     "jacobi_step",
     "jacobi_step_fp",
+    "max_abs",
+    "max_abs_diff",
     "sweep_threads",
     "wf_map",
 ]
@@ -224,6 +226,32 @@ def _fingerprint_row(probe: NDArray[np.float64], x: NDArray[np.float64], q: int,
 fingerprint_row = njit(_fingerprint_row)
 
 
+def _max_abs_diff(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    """``max_k |a[k] - b[k]|`` (0 for empty rows) of two finite rows of equal length.
+
+    Compiled with fast-math so that LLVM vectorises the maximum; the result is still
+    exact and order-free (one rounded subtraction per element, ``abs`` and ``max`` exact).
+    """
+    m = 0.0
+    for k in range(a.shape[0]):
+        m = max(m, abs(a[k] - b[k]))
+    return m
+
+
+max_abs_diff = njit(fastmath=True)(_max_abs_diff)
+
+
+def _max_abs(a: NDArray[np.float64]) -> float:
+    """``max_k |a[k]|`` (0 for an empty row) of a finite row; fast-math only to vectorise (exact)."""
+    m = 0.0
+    for k in range(a.shape[0]):
+        m = max(m, abs(a[k]))
+    return m
+
+
+max_abs = njit(fastmath=True)(_max_abs)
+
+
 def _jacobi_rows(G: NDArray[np.floating], sigma2: NDArray[np.float64],
                  invd: NDArray[np.float64], budgets: NDArray[np.float64],
                  caps: NDArray[np.float64], p: NDArray[np.float64], alpha: float,
@@ -251,12 +279,10 @@ def _jacobi_rows(G: NDArray[np.floating], sigma2: NDArray[np.float64],
         for k in range(N):
             w[k] = intf[q, k] * invd[q, k]
         wf_row_ws(w, budgets[q], caps[q], out[q], flags, buf)
-        for k in range(N):
-            d = out[q, k] - p[q, k]
-            if abs(d) > res:
-                res = abs(d)
-            if alpha != 1.0:
-                out[q, k] = p[q, k] + alpha * d
+        res = max(res, max_abs_diff(out[q], p[q]))
+        if alpha != 1.0:
+            for k in range(N):
+                out[q, k] = p[q, k] + alpha * (out[q, k] - p[q, k])
         if with_fp:
             fingerprint_row(probe, out, q, fp_rows[q])
     return res
@@ -360,15 +386,15 @@ def _gs_sweep(G: NDArray[np.floating], sigma2: NDArray[np.float64], invd: NDArra
         for k in range(N):
             w[k] = intf[q, k] * invd[q, k]
         wf_row_ws(w, budgets[q], caps[q], row, flags, buf)
-        moved = 0.0
-        for k in range(N):
-            if alpha == 1.0:
+        if alpha == 1.0:                  # two plain loops (vectorised), then the maximum
+            for k in range(N):
                 d[k] = row[k] - p[q, k]
                 p[q, k] = row[k]
-            else:
+        else:
+            for k in range(N):
                 d[k] = alpha * (row[k] - p[q, k])
                 p[q, k] = p[q, k] + d[k]
-            moved = max(moved, abs(d[k]))
+        moved = max_abs(d)
         step = max(step, moved)
         if moved == 0.0:
             continue                      # nothing changed: the interference stays exact

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from mechkit.water_filling import solve_nash
 from mechkit.water_filling.examples import random_game
-from solvers.iwf import fingerprint, jacobi_step
+from solvers.iwf import fingerprint, jacobi_step, max_abs, max_abs_diff
 from solvers.waterfill import masked_sum, plain_sum, wf_row_select, wf_row_sort, wf_rows_select
 from tests.water_filling.oracles import wf_bisection
 
@@ -114,3 +114,44 @@ def test_fingerprint_equals_matrix_product(K, N, seed):
     out2 = np.empty(3)
     fingerprint.py_func(probe, p, out2)
     np.testing.assert_array_equal(out, out2)
+
+
+cap_any = st.one_of(st.just(math.inf), st.just(math.inf), st.floats(1e-3, 10.0), st.just(0.0))
+
+
+@given(st.lists(st.tuples(st.one_of(row_w, row_w, st.just(math.inf)), cap_any), min_size=9,
+                max_size=120), st.floats(1e-3, 1e3), st.integers(0, 119))
+def test_long_rows_with_caps_and_forbidden_carriers(entries, P, where):
+    """The vectorised entry pass (usable carriers, "any finite cap") on rows past the vector
+    width: capped rows must take the capped path, uncapped rows the fast one."""
+    w = np.array([e[0] for e in entries])
+    c = np.array([e[1] for e in entries])
+    usable = np.isfinite(w) & (c > 0)
+    if not usable.any():                        # keep one usable carrier
+        w[where % len(w)], c[where % len(w)] = 1.0, math.inf
+    a, b, s = np.empty_like(w), np.empty_like(w), np.empty_like(w)
+    la = wf_row_select(w, P, c, a)
+    lb = wf_row_select.py_func(w, P, c, b)
+    wf_row_sort(w, P, c, s)
+    np.testing.assert_array_equal(a, b)
+    assert la == lb or (math.isnan(la) and math.isnan(lb))
+    scale = max(1.0, P, float(np.max(w[np.isfinite(w)])))
+    ref = np.array(wf_bisection(w.tolist(), P, c.tolist()))      # independent oracle
+    np.testing.assert_allclose(a, ref, rtol=0, atol=1e-9 * scale)
+    np.testing.assert_allclose(a, s, rtol=0, atol=1e-9 * scale)
+    assert (a <= c).all() and (a[~(np.isfinite(w) & (c > 0))] == 0).all()
+
+
+finite_signed = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+
+
+@given(st.lists(st.tuples(finite_signed, finite_signed), min_size=0, max_size=70))
+def test_max_abs_helpers_are_exact(pairs):
+    """The fast-math maxima (vectorised) equal the plain maximum exactly, empty rows give 0."""
+    a = np.array([x for x, _ in pairs], dtype=np.float64)
+    b = np.array([y for _, y in pairs], dtype=np.float64)
+    want_diff = max((abs(x - y) for x, y in zip(a.tolist(), b.tolist(), strict=True)), default=0.0)
+    want_abs = max((abs(x) for x in a.tolist()), default=0.0)
+    for fd, fa in ((max_abs_diff, max_abs), (max_abs_diff.py_func, max_abs.py_func)):
+        assert fd(a, b) == want_diff
+        assert fa(a) == want_abs
