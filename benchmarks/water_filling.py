@@ -48,9 +48,11 @@ Where the time goes (per-thread CPU time, 2-core EPYC znver4, 32 KiB L1d, 1 MiB 
   the ratio of the passes; at (100, 1024) the float32 sweep needs that work under
   0.06 ms to reach 1.7.  The float32 pass is not at its roofline (0.14-0.17 against
   0.09-0.12 ns/element for a two-thread sum) but core-bound: ``p``, ``intf`` and the
-  water-filling stay float64 (float32 ``p`` would cap the accuracy at 1e-7), each
-  element costs a conversion and an FMA, and in L2 it runs at 0.17 ns/element on one
-  thread.  Measured and not kept (session 5, two threads, ns/element at (100, 1024)
+  water-filling stay float64 (float32 ``p`` would cap the accuracy at 1e-7), so a
+  float32 element costs a conversion and an FMA (two floating-point operations) where a
+  float64 element costs one FMA; with ``G`` in L2 the float32 pass runs at 0.17
+  ns/element on one thread against 0.19-0.20 for float64.  Float32 saves memory traffic
+  only, and at N = 1024 the float32 sweep is limited by the core rather than by memory.  Measured and not kept (session 5, two threads, ns/element at (100, 1024)
   float32, current 0.14-0.15): software prefetch of the next rows of ``G`` through an
   ``llvm.prefetch`` intrinsic (0.19-0.22), 2- and 3-source blocks (0.14-0.16), 4 x 2
   source x receiver blocks with masks or with a zero row for the direct term
